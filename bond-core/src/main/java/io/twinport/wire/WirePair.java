@@ -116,6 +116,11 @@ public final class WirePair implements AutoCloseable {
         return b;
     }
 
+    /** @return end A's MAC (also while end A is unplugged) */
+    public io.twinport.port.MacAddress infoMacA() {
+        return infoA.mac();
+    }
+
     WirePort peerOf(WirePort end) {
         WirePort other = end.isEndA() ? b : a;
         // an end that was replaced by a re-plug has no peer any more
@@ -123,10 +128,16 @@ public final class WirePair implements AutoCloseable {
         return self == end ? other : null;
     }
 
-    synchronized void updateLinks() {
+    /**
+     * Sets both ends' links: up while both are present and started.
+     *
+     * @param changing an end whose state is changing right now (its hooks run before its state moves), or null
+     * @param started  whether {@code changing} counts as started
+     */
+    synchronized void updateLinks(WirePort changing, boolean started) {
         WirePort x = a;
         WirePort y = b;
-        boolean up = x != null && y != null && x.state() == PortState.STARTED && y.state() == PortState.STARTED;
+        boolean up = x != null && y != null && isStarted(x, changing, started) && isStarted(y, changing, started);
         if (x != null) {
             x.link(up);
         }
@@ -135,13 +146,17 @@ public final class WirePair implements AutoCloseable {
         }
     }
 
+    private static boolean isStarted(WirePort end, WirePort changing, boolean started) {
+        return end == changing ? started : end.state() == PortState.STARTED;
+    }
+
     synchronized void closed(WirePort end) {
         if (a == end) {
             a = null;
         } else if (b == end) {
             b = null;
         }
-        updateLinks();
+        updateLinks(null, false);
     }
 
     /**
@@ -162,7 +177,7 @@ public final class WirePair implements AutoCloseable {
             }
         }
         end.unplugged();
-        updateLinks();
+        updateLinks(null, false);
         if (registry != null) {
             registry.remove(end, reason);
         }

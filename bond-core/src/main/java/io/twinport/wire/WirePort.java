@@ -56,13 +56,13 @@ public final class WirePort extends AbstractPort {
 
     @Override
     protected void doStart() {
-        pair.updateLinks();
+        pair.updateLinks(this, true);
     }
 
     @Override
     protected void doStop() {
         drainAll();
-        pair.updateLinks();
+        pair.updateLinks(this, false);
     }
 
     @Override
