@@ -1,5 +1,7 @@
 package io.twinport.port;
 
+import io.twinport.policy.MacAddress;
+
 import java.util.List;
 import java.util.Objects;
 

@@ -1,5 +1,7 @@
 package io.twinport.port;
 
+import io.twinport.policy.VirtioNetFeatures;
+
 /**
  * virtio-net feature bits (virtio 1.x specification, 5.1.3 "Feature bits", and 6 "Reserved Feature Bits") that
  * appear in a port's 64-bit feature word. Ports that are not virtio report the bits that describe them
@@ -9,7 +11,7 @@ public enum VirtioNetFeature {
     /** Device handles packets with partial checksum. */
     CSUM(0),
     /** Device has a given MAC address (config space {@code mac}). */
-    MAC(5),
+    MAC(VirtioNetFeatures.VIRTIO_NET_F_MAC),
     /** Driver can merge receive buffers. */
     MRG_RXBUF(15),
     /** Configuration status field ({@code VIRTIO_NET_S_LINK_UP}, {@code VIRTIO_NET_S_ANNOUNCE}) is available. */
@@ -25,7 +27,7 @@ public enum VirtioNetFeature {
     /** Compliance with virtio 1.x ({@code VIRTIO_F_VERSION_1}). */
     VERSION_1(32),
     /** Device may act as a standby for a primary device with the same MAC address. */
-    STANDBY(62);
+    STANDBY(VirtioNetFeatures.VIRTIO_NET_F_STANDBY);
 
     private final int bit;
 

@@ -1,7 +1,7 @@
 package io.twinport.wire;
 
 import io.twinport.port.DeviceIdentity;
-import io.twinport.port.MacAddress;
+import io.twinport.policy.MacAddress;
 import io.twinport.port.PortInfo;
 import io.twinport.port.PortState;
 import io.twinport.port.RemovalReason;
@@ -77,7 +77,7 @@ public final class WirePair implements AutoCloseable {
     public static WirePair create(String name, int maxQueues, PortRegistry registry) {
         int n = NEXT.getAndIncrement() & 0xFFFF;
         long base = 0x02_00_5E_00_00_00L | ((long) n << 8);
-        return create(name, maxQueues, new MacAddress(base | 0xA), new MacAddress(base | 0xB),
+        return create(name, maxQueues, MacAddress.fromLong(base | 0xA), MacAddress.fromLong(base | 0xB),
                 VirtioNetFeature.MAC.mask() | VirtioNetFeature.STATUS.mask(), registry);
     }
 
@@ -117,7 +117,7 @@ public final class WirePair implements AutoCloseable {
     }
 
     /** @return end A's MAC (also while end A is unplugged) */
-    public io.twinport.port.MacAddress infoMacA() {
+    public io.twinport.policy.MacAddress infoMacA() {
         return infoA.mac();
     }
 

@@ -3,7 +3,7 @@ package io.twinport.testing;
 import io.twinport.mem.Packet;
 import io.twinport.port.AbstractPort;
 import io.twinport.port.DeviceIdentity;
-import io.twinport.port.MacAddress;
+import io.twinport.policy.MacAddress;
 import io.twinport.port.PortConfig;
 import io.twinport.port.PortInfo;
 import io.twinport.port.QueueCounters;

@@ -1,7 +1,7 @@
 package io.twinport.testing;
 
 import io.twinport.mem.Packet;
-import io.twinport.port.MacAddress;
+import io.twinport.policy.MacAddress;
 
 /** Test frames: Ethernet header, then a 32-bit sequence number, then a fill byte. */
 public final class Frames {
@@ -67,7 +67,7 @@ public final class Frames {
     public static MacAddress dst(Packet p) {
         byte[] b = new byte[6];
         p.read(0, b, 0, 6);
-        return MacAddress.of(b);
+        return MacAddress.fromBytes(b);
     }
 
     /**
@@ -77,6 +77,6 @@ public final class Frames {
     public static MacAddress src(Packet p) {
         byte[] b = new byte[6];
         p.read(6, b, 0, 6);
-        return MacAddress.of(b);
+        return MacAddress.fromBytes(b);
     }
 }

@@ -3,7 +3,7 @@ package io.twinport.testing;
 import io.twinport.mem.Packet;
 import io.twinport.mem.PacketPool;
 import io.twinport.port.Claim;
-import io.twinport.port.MacAddress;
+import io.twinport.policy.MacAddress;
 import io.twinport.port.Port;
 import io.twinport.port.PortConfig;
 import io.twinport.port.PortEvent;
