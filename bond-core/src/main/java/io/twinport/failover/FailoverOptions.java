@@ -61,6 +61,14 @@ public record FailoverOptions(SelectionOptions selection, SelectionMode mode, An
     }
 
     /**
+     * @param nanos how long RX keeps polling a member that leaves gracefully
+     * @return a copy with it
+     */
+    public FailoverOptions withGracefulDrainNanos(long nanos) {
+        return new FailoverOptions(selection, mode, announce, txStallNanos, nanos, ipv4);
+    }
+
+    /**
      * @param newSelection selection options
      * @return a copy with them
      */

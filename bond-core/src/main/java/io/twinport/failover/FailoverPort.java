@@ -145,9 +145,15 @@ public final class FailoverPort extends AbstractPort {
         for (int i = 0; i < members.length && n < max; i++) {
             n += members[i].rxBurst(queue, pkts, offset + n, max - n);
         }
-        int id = id();
-        for (int i = offset, end = offset + n; i < end; i++) {
-            pkts[i].port(id);
+        if (n > 0) {
+            int id = id();
+            long bytes = 0;
+            for (int i = offset, end = offset + n; i < end; i++) {
+                Packet p = pkts[i];
+                p.port(id);
+                bytes += p.length();
+            }
+            counters.addPackets(n, bytes);
         }
         return n;
     }
@@ -164,8 +170,19 @@ public final class FailoverPort extends AbstractPort {
         if (queue == 0 && r.announceSeq() != slot.announcedPlain()) {
             announce(tx, slot, r.announceSeq());
         }
+        // bytes are summed before the hand-over: once the member took a packet it may already be freed and reused
+        long bytes = 0;
+        for (int i = offset, end = offset + count; i < end; i++) {
+            bytes += pkts[i].length();
+        }
         int n = tx.txBurst(queue, pkts, offset, count);
         slot.countTx(count, n);
+        if (n > 0) {
+            for (int i = offset + n, end = offset + count; i < end; i++) {
+                bytes -= pkts[i].length(); // still the caller's
+            }
+            counters.addPackets(n, bytes);
+        }
         return n;
     }
 
@@ -258,19 +275,22 @@ public final class FailoverPort extends AbstractPort {
     // ================================================================== counters
 
     /**
-     * Counters folded from the members: departed members' totals plus each present or leaving member's growth
-     * since it joined.
+     * Packets and bytes are what passed through this port (counted per queue on its own data path, like any port);
+     * missed frames, refills without buffer and errors are folded from the members: departed members' totals plus
+     * each present or leaving member's growth since it joined. Every counter only grows.
      */
     @Override
     public synchronized PortStats stats() {
-        PortStats s = super.stats().plus(departed);
+        PortStats folded = departed;
         for (Member m : members()) {
-            s = s.plus(m.sinceJoined());
+            folded = folded.plus(m.sinceJoined());
         }
         for (Leaving l : leaving) {
-            s = s.plus(l.member.sinceJoined());
+            folded = folded.plus(l.member.sinceJoined());
         }
-        return s;
+        PortStats own = super.stats();
+        return new PortStats(own.rxPackets(), own.rxBytes(), folded.rxMissed(), folded.rxNoBuffer(),
+                own.rxErrors() + folded.rxErrors(), own.txPackets(), own.txBytes(), own.txErrors() + folded.txErrors());
     }
 
     @Override
