@@ -1,5 +1,7 @@
 package io.twinport.fwd;
 
+import io.twinport.policy.config.Durations;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -72,8 +74,8 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
         int burst = Integer.parseInt(FwdOption.BURST.defaultValue());
         int txpkts = Integer.parseInt(FwdOption.TXPKTS.defaultValue());
         int queues = Integer.parseInt(FwdOption.QUEUES.defaultValue());
-        Duration duration = Durations.parse(FwdOption.DURATION.defaultValue());
-        Duration statsPeriod = Durations.parse(FwdOption.STATS_PERIOD.defaultValue());
+        Duration duration = Duration.ofNanos(Durations.parseNanos(FwdOption.DURATION.defaultValue()));
+        Duration statsPeriod = Duration.ofNanos(Durations.parseNanos(FwdOption.STATS_PERIOD.defaultValue()));
         long count = NO_COUNT;
         boolean txFirst = false;
         boolean json = false;
@@ -165,8 +167,8 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
             case BURST -> "an integer in [1, " + MAX_BURST + "]";
             case TXPKTS -> "an integer in [" + MIN_TXPKTS + ", " + MAX_TXPKTS + "] (bytes)";
             case QUEUES -> "an integer in [1, " + MAX_QUEUES + "]";
-            case DURATION -> Durations.EXPECTED + ", or 0 to run until interrupted";
-            case STATS_PERIOD -> Durations.EXPECTED + ", at least " + Durations.format(MIN_STATS_PERIOD)
+            case DURATION -> Durations.FORM + ", or 0 to run until interrupted";
+            case STATS_PERIOD -> Durations.FORM + ", at least " + Durations.format(MIN_STATS_PERIOD.toNanos())
                     + ", or 0 for none";
             case COUNT -> "a positive integer";
             case TOTAL_NUM_MBUFS -> "an integer in [" + MIN_MBUFS + ", " + MAX_MBUFS + "]";
@@ -194,7 +196,7 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
 
     private static Duration duration(FwdOption opt, String value) {
         try {
-            return Durations.parse(value);
+            return Duration.ofNanos(Durations.parseNanos(value));
         } catch (IllegalArgumentException e) {
             throw bad(opt, value);
         }

@@ -1,6 +1,7 @@
 package io.twinport.fwd;
 
 import io.twinport.mem.PacketPool;
+import io.twinport.policy.config.Durations;
 import io.twinport.port.Port;
 import io.twinport.port.PortConfig;
 import io.twinport.port.PortEventType;
@@ -453,7 +454,7 @@ final class FwdRun {
                 + " bytes" : "")
                 + (options.counted() ? ", count " + options.count() + " per port" : "")
                 + (options.duration().isZero() ? ", until interrupted"
-                : ", for " + Durations.format(options.duration())));
+                : ", for " + Durations.format(options.duration().toNanos())));
         int cpus = Runtime.getRuntime().availableProcessors();
         if (queues > cpus) {
             err.println("fwd: note: " + queues + " busy-polling forwarding threads on " + cpus

@@ -62,7 +62,7 @@ class FwdUsageTest {
         assertContains(refused("--port", "wire", "--burst", "x"), "--burst", "'x'", "an integer in [1, 512]");
         assertContains(refused("--port", "wire", "--txpkts", "41"), "--txpkts", "'41'", "[42, 1514]");
         assertContains(refused("--port", "wire", "--queues", "65"), "--queues", "'65'", "[1, 64]");
-        assertContains(refused("--port", "wire", "--duration", "10x"), "--duration", "'10x'", "such as 10s");
+        assertContains(refused("--port", "wire", "--duration", "10x"), "--duration", "'10x'", "e.g. 250us, 100ms or 2s");
         assertContains(refused("--port", "wire", "--stats-period", "1ms"), "--stats-period", "'1ms'", "at least 10ms");
         assertContains(refused("--port", "wire", "--mode", "txonly", "--count", "-5"), "--count", "'-5'",
                 "a positive integer");
