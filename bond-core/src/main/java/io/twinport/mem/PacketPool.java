@@ -2,6 +2,7 @@ package io.twinport.mem;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Objects;
 
 /**
  * A pool of fixed-size packet buffers carved from one {@link SharedMemory} region (a memfd), DPDK's mempool in
@@ -93,8 +94,9 @@ public final class PacketPool implements AutoCloseable {
         if (count < 1 || count > (1 << 24)) {
             throw new IllegalArgumentException("pool " + name + ": count " + count + " must be in [1, 16777216]");
         }
-        if (headroom < 0) {
-            throw new IllegalArgumentException("pool " + name + ": headroom " + headroom + " must be >= 0");
+        if (headroom < 0 || headroom > 65536 - 64) {
+            // the upper bound also keeps headroom + 64 below from overflowing
+            throw new IllegalArgumentException("pool " + name + ": headroom " + headroom + " must be in [0, 65472]");
         }
         if (bufferSize < headroom + 64 || bufferSize > 65536) {
             throw new IllegalArgumentException("pool " + name + ": buffer size " + bufferSize
@@ -208,8 +210,11 @@ public final class PacketPool implements AutoCloseable {
      * @param off first index to fill
      * @param n   how many are wanted
      * @return how many were allocated
+     * @throws IndexOutOfBoundsException if {@code [off, off + n)} is not inside {@code dst}; nothing is taken
      */
     public int allocBulk(Packet[] dst, int off, int n) {
+        // before the ring: an exception between its reservation and publication would wedge it for every thread
+        Objects.checkFromIndexSize(off, n, dst.length);
         int got = free.poll(dst, off, n);
         for (int i = 0; i < got; i++) {
             Packet p = dst[off + i];
@@ -251,8 +256,11 @@ public final class PacketPool implements AutoCloseable {
      * @param src the packets
      * @param off first index
      * @param n   how many
+     * @throws IndexOutOfBoundsException if {@code [off, off + n)} is not inside {@code src}; nothing is freed
      */
     public void freeBulk(Packet[] src, int off, int n) {
+        // before any packet is marked free: a throw half-way would leave marked packets outside the ring, lost
+        Objects.checkFromIndexSize(off, n, src.length);
         int start = off;
         int end = off + n;
         for (int i = off; i < end; i++) {
