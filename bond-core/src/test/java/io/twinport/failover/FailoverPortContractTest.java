@@ -1,13 +1,12 @@
 package io.twinport.failover;
 
-import io.twinport.mem.Packet;
 import io.twinport.mem.PacketPool;
 import io.twinport.policy.MacAddress;
 import io.twinport.policy.pairing.PairingExclusions;
 import io.twinport.port.Port;
 import io.twinport.port.PortConfig;
 import io.twinport.registry.PortRegistry;
-import io.twinport.testing.Frames;
+import io.twinport.testing.PeerTraffic;
 import io.twinport.testing.PortContractTest;
 import io.twinport.testing.PortFixture;
 import io.twinport.wire.WirePair;
@@ -59,28 +58,12 @@ class FailoverPortContractTest extends PortContractTest {
 
         @Override
         public int injectRx(int queue, int count, int length) {
-            Packet[] pkts = new Packet[count];
-            int n = pool.allocBulk(pkts, 0, count);
-            for (int i = 0; i < n; i++) {
-                Frames.fill(pkts[i], Rig.MAC, standby.b().mac(), i, length);
-            }
-            int sent = standby.b().txBurst(queue, pkts, 0, n);
-            pool.freeBulk(pkts, sent, n - sent);
-            return sent;
+            return PeerTraffic.inject(standby.b(), pool, Rig.MAC, queue, count, length);
         }
 
         @Override
         public int collectTx(int expected) {
-            Packet[] burst = new Packet[64];
-            int got = 0;
-            for (int q = 0; q < 4; q++) {
-                int n;
-                while ((n = standby.b().rxBurst(q, burst, 0, burst.length)) > 0) {
-                    pool.freeBulk(burst, 0, n);
-                    got += n;
-                }
-            }
-            return got;
+            return PeerTraffic.collect(standby.b(), 4);
         }
 
         @Override
