@@ -417,7 +417,15 @@ public final class AfPacketPort extends AbstractPort {
         if (LinuxNet.boundIfindex(rx[0].fd) == -1) {
             return Health.GONE;
         }
-        return error ? Health.DOWN : Health.OK;
+        if (!error) {
+            return Health.OK;
+        }
+        // the error may be stale (the netdev went down and came back before this check): ask the kernel
+        Netdev now = Kernel.links().getLink(ifindex);
+        if (now == null) {
+            return Health.GONE;
+        }
+        return now.linkUp() ? Health.OK : Health.DOWN;
     }
 
     /** @param up the link state the netdev reports */

@@ -15,8 +15,10 @@ import java.lang.invoke.MethodHandle;
  *
  * <p>Control-path wrappers ({@link #socket}, {@link #setsockoptInt}, ...) allocate what they need in a confined
  * arena and throw {@link SyscallException} naming the call and errno. The data path ({@link TxRing}'s kick, the
- * poll idle strategy, {@link RxRing}'s statistics read) calls the raw handles ({@link #SENDTO}, {@link #POLL},
- * {@link #GETSOCKOPT}) with segments allocated once per queue, so it allocates nothing and never throws.
+ * poll idle strategy, {@link RxRing}'s statistics read) calls the raw handles without errno capture
+ * ({@link #SENDTO_NO_ERRNO}, {@link #POLL_NO_ERRNO}, {@link #GETSOCKOPT_NO_ERRNO}) with segments allocated once per
+ * queue, so it allocates nothing and never throws; after a failed kick it repeats the call once with capture
+ * ({@link #SENDTO}, into the queue's errno segment) to learn why.
  */
 @SuppressWarnings("restricted") // FFM downcalls: this class and Libc are where slave-vf touches native code
 final class LinuxNet {
@@ -43,6 +45,20 @@ final class LinuxNet {
     static final MethodHandle RECV = Libc.downcall("recv", FunctionDescriptor.of(LONG, INT, PTR, LONG, INT));
     /** {@code int poll(struct pollfd *fds, nfds_t nfds, int timeout)}. */
     static final MethodHandle POLL = Libc.downcall("poll", FunctionDescriptor.of(INT, PTR, LONG, INT));
+
+    // Data-path handles without errno capture: the JDK's capture path slices the capture segment on every call
+    // (SharedUtils.checkCaptureSegment), an allocation that escape analysis removes only when it inlines deeply
+    // enough, which a test caught it not doing. The data path uses these and asks for errno only after a failure.
+    private static final java.lang.foreign.Linker LINKER = java.lang.foreign.Linker.nativeLinker();
+    /** {@code sendto} without errno capture (the TX kick's fast path). */
+    static final MethodHandle SENDTO_NO_ERRNO = LINKER.downcallHandle(
+            LINKER.defaultLookup().findOrThrow("sendto"), FunctionDescriptor.of(LONG, INT, PTR, LONG, INT, PTR, INT));
+    /** {@code poll} without errno capture (the idle strategy). */
+    static final MethodHandle POLL_NO_ERRNO = LINKER.downcallHandle(
+            LINKER.defaultLookup().findOrThrow("poll"), FunctionDescriptor.of(INT, PTR, LONG, INT));
+    /** {@code getsockopt} without errno capture (the RX drop counter read). */
+    static final MethodHandle GETSOCKOPT_NO_ERRNO = LINKER.downcallHandle(
+            LINKER.defaultLookup().findOrThrow("getsockopt"), FunctionDescriptor.of(INT, INT, INT, INT, PTR, PTR));
 
     private LinuxNet() {
     }

@@ -34,7 +34,6 @@ final class RxRing {
     private final int blockSize;
     private final int blockCount;
     // allocated once per queue: the data path's syscalls (statistics read, idle poll) use these
-    final MemorySegment errno;
     private final MemorySegment stats;
     private final MemorySegment statsLen;
     final MemorySegment pollfd;
@@ -51,7 +50,6 @@ final class RxRing {
         this.ring = Libc.segmentAt(mapAddress, mapSize);
         this.blockSize = blockSize;
         this.blockCount = blockCount;
-        this.errno = Libc.newErrnoSegment(arena);
         this.stats = arena.allocate(TPACKET_STATS_V3_SIZE, 4);
         this.statsLen = arena.allocate(INT);
         this.pollfd = arena.allocate(POLLFD_SIZE, 4);
@@ -261,7 +259,7 @@ final class RxRing {
     long readDrops() {
         try {
             statsLen.set(INT, 0, TPACKET_STATS_V3_SIZE);
-            int rc = (int) LinuxNet.GETSOCKOPT.invokeExact(errno, fd, SOL_PACKET, PACKET_STATISTICS, stats,
+            int rc = (int) LinuxNet.GETSOCKOPT_NO_ERRNO.invokeExact(fd, SOL_PACKET, PACKET_STATISTICS, stats,
                     statsLen);
             return rc == 0 ? Integer.toUnsignedLong(stats.get(INT, 4)) : 0;
         } catch (Throwable t) {
@@ -278,7 +276,7 @@ final class RxRing {
     void await(int timeoutMs) {
         try {
             pollfd.set(SHORT, 6, (short) 0);
-            int rc = (int) LinuxNet.POLL.invokeExact(errno, pollfd, 1L, timeoutMs);
+            int rc = (int) LinuxNet.POLL_NO_ERRNO.invokeExact(pollfd, 1L, timeoutMs);
             if (rc < 0) {
                 Thread.onSpinWait();
             }

@@ -156,10 +156,17 @@ final class TxRing {
     private boolean kick() {
         long rc;
         try {
-            rc = (long) LinuxNet.SENDTO.invokeExact(errno, fd, MemorySegment.NULL, 0L, MSG_DONTWAIT,
+            rc = (long) LinuxNet.SENDTO_NO_ERRNO.invokeExact(fd, MemorySegment.NULL, 0L, MSG_DONTWAIT,
                     MemorySegment.NULL, 0);
+            if (rc < 0) {
+                // failed: ask again, capturing errno this time. ENXIO and ENETDOWN repeat; EAGAIN and ENOBUFS
+                // repeat or the frames go now, either way the answer is right
+                rc = (long) LinuxNet.SENDTO.invokeExact(errno, fd, MemorySegment.NULL, 0L, MSG_DONTWAIT,
+                        MemorySegment.NULL, 0);
+            }
         } catch (Throwable t) {
             rc = -1;
+            errno.fill((byte) 0);
         }
         if (rc >= 0) {
             kickPending = false;

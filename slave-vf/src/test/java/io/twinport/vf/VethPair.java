@@ -28,7 +28,15 @@ final class VethPair implements AutoCloseable {
      * @return the pair, both ends up
      */
     static VethPair create(boolean bInNamespace) {
-        String base = Ip.uniqueName("tpv");
+        return create(Ip.uniqueName("tpv"), bInNamespace);
+    }
+
+    /**
+     * @param base         the base name: the ends are {@code base + "a"} and {@code base + "b"}
+     * @param bInNamespace put end B into a new namespace, {@code base + "ns"}
+     * @return the pair, both ends up
+     */
+    static VethPair create(String base, boolean bInNamespace) {
         String ns = bInNamespace ? base + "ns" : null;
         VethPair v = new VethPair(base + "a", base + "b", ns);
         try {
