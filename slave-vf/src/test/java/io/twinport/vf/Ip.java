@@ -79,6 +79,30 @@ final class Ip {
     }
 
     /**
+     * Runs several {@code ip} commands in one process ({@code ip -batch -}).
+     *
+     * @param commands the commands, without the leading {@code ip}
+     */
+    static void batch(String... commands) {
+        try {
+            Process p = new ProcessBuilder("ip", "-batch", "-").redirectErrorStream(true).start();
+            try (var in = p.getOutputStream()) {
+                in.write((String.join("\n", commands) + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("ip -batch " + List.of(commands) + " failed: "
+                        + new String(out, StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("ip -batch: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("ip -batch: interrupted", e);
+        }
+    }
+
+    /**
      * Runs {@code ip ARGS}, ignoring failure (cleanup).
      *
      * @param args the arguments

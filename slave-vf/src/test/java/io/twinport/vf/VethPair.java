@@ -50,10 +50,10 @@ final class VethPair implements AutoCloseable {
                 Ip.run("link", "set", "dev", v.b, "netns", ns);
                 Ip.quietKernel(ns, v.b);
                 Ip.run("-n", ns, "link", "set", "dev", v.b, "up");
+                Ip.run("link", "set", "dev", v.a, "up");
             } else {
-                Ip.run("link", "set", "dev", v.b, "up");
+                Ip.batch("link set dev " + v.b + " up", "link set dev " + v.a + " up");
             }
-            Ip.run("link", "set", "dev", v.a, "up");
             return v;
         } catch (RuntimeException e) {
             v.close();
