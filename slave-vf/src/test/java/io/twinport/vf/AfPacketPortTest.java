@@ -310,6 +310,60 @@ class AfPacketPortTest {
         assertEquals(0, a.rxBurst(1, out, 0, 8));
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+    void framesThisPortSendsThroughTheQdiscAreNotReceivedBack(int rxQueues) {
+        // without the qdisc bypass, outgoing frames pass the packet taps: PACKET_IGNORE_OUTGOING (and the fanout
+        // group's flag) keep them off our own RX queues
+        a.close();
+        a = AfPacketPort.open(veth.a, pool, AfPacketOptions.parse(Map.of("qdisc_bypass", "0")));
+        start(a, PortConfig.DEFAULT.withQueues(rxQueues, 1));
+        start(b, PortConfig.DEFAULT);
+        sendExactly(a, b, 200, 64);
+        Packet[] in = new Packet[64];
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+        while (System.nanoTime() < deadline) {
+            for (int q = 0; q < rxQueues; q++) {
+                int n = a.rxBurst(q, in, 0, in.length);
+                pool.freeBulk(in, 0, n);
+            }
+        }
+        assertEquals(0, a.stats().rxPackets(), "own frames received back");
+    }
+
+    @Test
+    void aVlanTagTheKernelStrippedIsPutBack() {
+        start(a, PortConfig.DEFAULT);
+        start(b, PortConfig.DEFAULT);
+        Packet p = pool.alloc();
+        Frames.fill(p, a.mac(), b.mac(), 7, 100);
+        byte[] frame = new byte[100];
+        p.read(0, frame, 0, 100);
+        // make it 802.1Q: TPID 0x8100, PCP 3, VID 42, then the original EtherType and payload
+        byte[] tagged = new byte[104];
+        System.arraycopy(frame, 0, tagged, 0, 12);
+        tagged[12] = (byte) 0x81;
+        tagged[13] = 0x00;
+        tagged[14] = (byte) 0x60;
+        tagged[15] = 42;
+        System.arraycopy(frame, 12, tagged, 16, 88);
+        p.length(104);
+        p.write(0, tagged, 0, 104);
+        assertEquals(1, b.txBurst(0, new Packet[] {p}, 0, 1));
+        Packet[] in = new Packet[4];
+        int got = 0;
+        long deadline = System.nanoTime() + WAIT_NANOS;
+        while (got == 0 && System.nanoTime() < deadline) {
+            got = a.rxBurst(0, in, 0, in.length);
+        }
+        assertEquals(1, got);
+        byte[] back = new byte[in[0].length()];
+        in[0].read(0, back, 0, back.length);
+        in[0].free();
+        assertEquals(104, back.length);
+        assertTrue(java.util.Arrays.equals(tagged, back), "the frame as it was sent, tag included");
+    }
+
     @Test
     void openingAMissingNetdevNamesIt() {
         PortException e = assertThrows(PortException.class,
