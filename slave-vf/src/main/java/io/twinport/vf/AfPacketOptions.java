@@ -10,6 +10,8 @@ import java.util.TreeSet;
  * validated once, in {@link #parse} or the constructor (Aeron's {@code Configuration}: a {@code *_KEY} and a
  * {@code *_DEFAULT} per option). Keys are DPDK {@code net_af_packet}'s where it has one.
  *
+ * @param queues         {@value #QUEUES_KEY}: most RX and most TX queues the port offers ({@code PortInfo}'s maximum;
+ *                       the configuration picks how many are used)
  * @param frameSize      {@value #FRAME_SIZE_KEY}: bytes per ring frame (header included), a multiple of 16
  * @param frameCount     {@value #FRAME_COUNT_KEY}: frames per ring (each RX and each TX queue has one ring);
  *                       0 takes the ring size of the {@link io.twinport.port.PortConfig}
@@ -22,8 +24,14 @@ import java.util.TreeSet;
  * @param idleSpins      {@value #IDLE_SPINS_KEY}: empty polls spent spinning before the idle strategy backs off
  * @param pollTimeoutMs  {@value #POLL_TIMEOUT_KEY}: longest sleep of the idle strategy, in milliseconds
  */
-public record AfPacketOptions(int frameSize, int frameCount, int blockSize, int blockTimeoutMs, boolean qdiscBypass,
+public record AfPacketOptions(int queues, int frameSize, int frameCount, int blockSize, int blockTimeoutMs, boolean qdiscBypass,
                               Fanout fanout, Idle idle, int idleSpins, int pollTimeoutMs) {
+    /** Key of {@link #queues()}. */
+    public static final String QUEUES_KEY = "queues";
+    /** Default: {@value #MAX_QUEUES} queues at most. */
+    public static final int QUEUES_DEFAULT = 16;
+    /** The most queues a port can offer. */
+    public static final int MAX_QUEUES = 16;
     /** Key of {@link #frameSize()}. */
     public static final String FRAME_SIZE_KEY = "framesz";
     /** Default frame size: a 1500-byte MTU frame and the TPACKET headers fit. */
@@ -62,12 +70,12 @@ public record AfPacketOptions(int frameSize, int frameCount, int blockSize, int 
     public static final int POLL_TIMEOUT_DEFAULT = 10;
 
     /** Every option at its default. */
-    public static final AfPacketOptions DEFAULT = new AfPacketOptions(FRAME_SIZE_DEFAULT, FRAME_COUNT_DEFAULT,
+    public static final AfPacketOptions DEFAULT = new AfPacketOptions(QUEUES_DEFAULT, FRAME_SIZE_DEFAULT, FRAME_COUNT_DEFAULT,
             BLOCK_SIZE_DEFAULT, BLOCK_TIMEOUT_DEFAULT, QDISC_BYPASS_DEFAULT, FANOUT_DEFAULT, IDLE_DEFAULT,
             IDLE_SPINS_DEFAULT, POLL_TIMEOUT_DEFAULT);
 
     /** The keys {@link #parse} knows. */
-    public static final Set<String> KEYS = Set.of(FRAME_SIZE_KEY, FRAME_COUNT_KEY, BLOCK_SIZE_KEY,
+    public static final Set<String> KEYS = Set.of(QUEUES_KEY, FRAME_SIZE_KEY, FRAME_COUNT_KEY, BLOCK_SIZE_KEY,
             BLOCK_TIMEOUT_KEY, QDISC_BYPASS_KEY, FANOUT_KEY, IDLE_KEY, IDLE_SPINS_KEY, POLL_TIMEOUT_KEY);
 
     /** How frames are spread over the RX queues ({@code PACKET_FANOUT_*}). */
@@ -105,6 +113,9 @@ public record AfPacketOptions(int frameSize, int frameCount, int blockSize, int 
 
     /** Checks the values; messages name the key and the value. */
     public AfPacketOptions {
+        if (queues < 1 || queues > MAX_QUEUES) {
+            throw new IllegalArgumentException(QUEUES_KEY + "=" + queues + ": must be 1 to " + MAX_QUEUES);
+        }
         if (frameSize < 128 || frameSize % PacketRingDescriptor.TPACKET_ALIGNMENT != 0) {
             throw new IllegalArgumentException(FRAME_SIZE_KEY + "=" + frameSize
                     + ": must be a multiple of 16, at least 128");
@@ -145,6 +156,7 @@ public record AfPacketOptions(int frameSize, int frameCount, int blockSize, int 
                     + new TreeSet<>(KEYS));
         }
         return new AfPacketOptions(
+                intOpt(options, QUEUES_KEY, QUEUES_DEFAULT),
                 intOpt(options, FRAME_SIZE_KEY, FRAME_SIZE_DEFAULT),
                 intOpt(options, FRAME_COUNT_KEY, FRAME_COUNT_DEFAULT),
                 intOpt(options, BLOCK_SIZE_KEY, BLOCK_SIZE_DEFAULT),

@@ -50,8 +50,8 @@ import java.util.Objects;
 public final class AfPacketPort extends AbstractPort {
     /** The driver name in {@link PortInfo#driver()}. */
     public static final String DRIVER = "afpacket";
-    /** Most RX or TX queues a port offers (fanout sockets / TX sockets). */
-    public static final int MAX_QUEUES = 16;
+    /** Most RX or TX queues a port can offer (fanout sockets / TX sockets); the options choose up to this. */
+    public static final int MAX_QUEUES = AfPacketOptions.MAX_QUEUES;
     /** Largest ring size (frames per ring) accepted. */
     public static final int MAX_RING_SIZE = 1 << 16;
     /** Largest total ring memory one port may map, in bytes. */
@@ -79,6 +79,8 @@ public final class AfPacketPort extends AbstractPort {
     private MemorySegment healthPoll;
     private int fanoutGroup = -1;
     private boolean suspect;
+    // run by close(): what whoever opened the port attached to it (the fwd kind's watcher reference)
+    private final java.util.List<Runnable> onClose = new java.util.ArrayList<>();
 
     private AfPacketPort(String portName, Netdev dev, NetdevIdentity identity, PacketPool pool,
                          AfPacketOptions options) {
@@ -105,8 +107,8 @@ public final class AfPacketPort extends AbstractPort {
         long features = identity.virtio() ? identity.virtioFeatures()
                 : VirtioNetFeature.MAC.mask() | VirtioNetFeature.STATUS.mask();
         DeviceIdentity id = new DeviceIdentity(identity.busAddress(), null, identity.virtualFunction());
-        return new PortInfo(portName, DRIVER, dev.mac(), MAX_QUEUES, MAX_QUEUES, MAX_RING_SIZE, features, minMtu,
-                maxMtu, id);
+        return new PortInfo(portName, DRIVER, dev.mac(), options.queues(), options.queues(), MAX_RING_SIZE, features,
+                minMtu, maxMtu, id);
     }
 
     /**
@@ -198,18 +200,31 @@ public final class AfPacketPort extends AbstractPort {
                     + " bytes, more than " + MAX_RING_MEMORY);
         }
         Netdev now = netdevOrThrow("configure");
+        boolean mtuChanged = false;
         if (cfg.mtu() != now.mtu()) {
             if (originalMtu == 0) {
                 originalMtu = now.mtu();
             }
             Kernel.links().setLink(ifindex, cfg.mtu(), null, 0, 0);
+            mtuChanged = true;
         }
         MacAddress want = cfg.mac() != null ? cfg.mac() : originalMac;
         if (want != null && !want.equals(now.mac())) {
             if (originalMac == null) {
                 originalMac = now.mac();
             }
-            Kernel.links().setLink(ifindex, 0, want, 0, 0);
+            try {
+                Kernel.links().setLink(ifindex, 0, want, 0, 0);
+            } catch (RuntimeException e) {
+                if (mtuChanged) {
+                    try {
+                        Kernel.links().setLink(ifindex, now.mtu(), null, 0, 0); // leave the netdev as it was
+                    } catch (RuntimeException r) {
+                        e.addSuppressed(r);
+                    }
+                }
+                throw e;
+            }
         }
     }
 
@@ -301,6 +316,23 @@ public final class AfPacketPort extends AbstractPort {
     protected void doClose() {
         releaseQueues();
         restoreNetdev();
+        for (Runnable r : onClose) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "port " + name() + ": a close action failed", e);
+            }
+        }
+        onClose.clear();
+    }
+
+    /**
+     * Runs {@code action} when the port is closed (after its sockets are), once.
+     *
+     * @param action e.g. releasing a watcher that follows this port
+     */
+    synchronized void onClose(Runnable action) {
+        onClose.add(action);
     }
 
     private void releaseQueues() {

@@ -33,6 +33,7 @@ class AfPacketOptionsTest {
         assertEquals(AfPacketOptions.Idle.PARK, o.idle());
         assertEquals(2, o.blockTimeoutMs());
         assertEquals(4096 - 32, o.maxTxFrame());
+        assertEquals(2, AfPacketOptions.parse(Map.of("queues", "2")).queues());
     }
 
     @Test
@@ -45,6 +46,8 @@ class AfPacketOptionsTest {
         refused(Map.of("fanout", "rnd"), "fanout=rnd");
         refused(Map.of("framecnt", "-1"), "framecnt=-1");
         refused(Map.of("iface_typo", "x"), "iface_typo");
+        refused(Map.of("queues", "17"), "queues=17");
+        refused(Map.of("queues", "0"), "queues=0");
     }
 
     private static void refused(Map<String, String> opts, String mention) {
