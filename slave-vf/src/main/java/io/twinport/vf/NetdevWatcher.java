@@ -76,6 +76,7 @@ public final class NetdevWatcher implements AutoCloseable {
     private Rtnetlink events;
     private volatile Thread thread;
     private volatile boolean running;
+    private volatile boolean closeOnExit;
 
     /** One netdev the watcher knows, and the ports bound to it. */
     private static final class Tracked {
@@ -214,6 +215,9 @@ public final class NetdevWatcher implements AutoCloseable {
                     LOG.log(Level.ERROR, "netdev watcher: duty cycle failed; going on", e);
                     ev.await(CHECK_INTERVAL_MS_DEFAULT);
                 }
+            }
+            if (closeOnExit) {
+                closeSocket();
             }
         });
         thread = t;
@@ -358,6 +362,28 @@ public final class NetdevWatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * Tells the thread to stop and close the netlink socket itself, without waiting for it: for callers that hold a
+     * lock the thread may need (a port's monitor, from the port's close). Ports are not closed.
+     */
+    void closeAsync() {
+        synchronized (this) {
+            if (thread == null) {
+                closeSocket();
+                return;
+            }
+            closeOnExit = true;
+            running = false;
+        }
+    }
+
+    private synchronized void closeSocket() {
+        if (events != null) {
+            events.close();
+            events = null;
+        }
+    }
+
     /** Stops the thread, if any, and closes the netlink socket. Ports are not closed. */
     @Override
     public void close() {
@@ -374,11 +400,6 @@ public final class NetdevWatcher implements AutoCloseable {
             }
             thread = null;
         }
-        synchronized (this) {
-            if (events != null) {
-                events.close();
-                events = null;
-            }
-        }
+        closeSocket();
     }
 }
