@@ -23,9 +23,12 @@ import java.util.TreeSet;
  * @param idle           {@value #IDLE_KEY}: what {@link AfPacketPort#idleStrategy} does when a queue is idle
  * @param idleSpins      {@value #IDLE_SPINS_KEY}: empty polls spent spinning before the idle strategy backs off
  * @param pollTimeoutMs  {@value #POLL_TIMEOUT_KEY}: longest sleep of the idle strategy, in milliseconds
+ * @param rxVersion      {@value #RX_VERSION_KEY}: the RX ring's TPACKET version, 3 (blocks: throughput) or 2 (one
+ *                       frame at a time: no block timeout, so no added latency at low rates)
  */
 public record AfPacketOptions(int queues, int frameSize, int frameCount, int blockSize, int blockTimeoutMs, boolean qdiscBypass,
-                              Fanout fanout, Idle idle, int idleSpins, int pollTimeoutMs) {
+                              Fanout fanout, Idle idle, int idleSpins, int pollTimeoutMs,
+                              int rxVersion) {
     /** Key of {@link #queues()}. */
     public static final String QUEUES_KEY = "queues";
     /** Default: {@value #MAX_QUEUES} queues at most. */
@@ -69,14 +72,20 @@ public record AfPacketOptions(int queues, int frameSize, int frameCount, int blo
     /** Default longest idle sleep: 10 ms. */
     public static final int POLL_TIMEOUT_DEFAULT = 10;
 
+    /** Key of {@link #rxVersion()}. */
+    public static final String RX_VERSION_KEY = "rxversion";
+    /** Default RX ring version: TPACKET_V3. */
+    public static final int RX_VERSION_DEFAULT = 3;
+
     /** Every option at its default. */
     public static final AfPacketOptions DEFAULT = new AfPacketOptions(QUEUES_DEFAULT, FRAME_SIZE_DEFAULT, FRAME_COUNT_DEFAULT,
             BLOCK_SIZE_DEFAULT, BLOCK_TIMEOUT_DEFAULT, QDISC_BYPASS_DEFAULT, FANOUT_DEFAULT, IDLE_DEFAULT,
-            IDLE_SPINS_DEFAULT, POLL_TIMEOUT_DEFAULT);
+            IDLE_SPINS_DEFAULT, POLL_TIMEOUT_DEFAULT, RX_VERSION_DEFAULT);
 
     /** The keys {@link #parse} knows. */
     public static final Set<String> KEYS = Set.of(QUEUES_KEY, FRAME_SIZE_KEY, FRAME_COUNT_KEY, BLOCK_SIZE_KEY,
-            BLOCK_TIMEOUT_KEY, QDISC_BYPASS_KEY, FANOUT_KEY, IDLE_KEY, IDLE_SPINS_KEY, POLL_TIMEOUT_KEY);
+            BLOCK_TIMEOUT_KEY, QDISC_BYPASS_KEY, FANOUT_KEY, IDLE_KEY, IDLE_SPINS_KEY, POLL_TIMEOUT_KEY,
+            RX_VERSION_KEY);
 
     /** How frames are spread over the RX queues ({@code PACKET_FANOUT_*}). */
     public enum Fanout {
@@ -137,6 +146,9 @@ public record AfPacketOptions(int queues, int frameSize, int frameCount, int blo
         if (pollTimeoutMs < 1 || pollTimeoutMs > 10_000) {
             throw new IllegalArgumentException(POLL_TIMEOUT_KEY + "=" + pollTimeoutMs + ": must be 1 to 10000 ms");
         }
+        if (rxVersion != 2 && rxVersion != 3) {
+            throw new IllegalArgumentException(RX_VERSION_KEY + "=" + rxVersion + ": must be 2 or 3");
+        }
         java.util.Objects.requireNonNull(fanout, FANOUT_KEY);
         java.util.Objects.requireNonNull(idle, IDLE_KEY);
     }
@@ -165,7 +177,8 @@ public record AfPacketOptions(int queues, int frameSize, int frameCount, int blo
                 enumOpt(options, FANOUT_KEY, Fanout.class, FANOUT_DEFAULT),
                 enumOpt(options, IDLE_KEY, Idle.class, IDLE_DEFAULT),
                 intOpt(options, IDLE_SPINS_KEY, IDLE_SPINS_DEFAULT),
-                intOpt(options, POLL_TIMEOUT_KEY, POLL_TIMEOUT_DEFAULT));
+                intOpt(options, POLL_TIMEOUT_KEY, POLL_TIMEOUT_DEFAULT),
+                intOpt(options, RX_VERSION_KEY, RX_VERSION_DEFAULT));
     }
 
     private static int intOpt(Map<String, String> o, String key, int dflt) {
@@ -219,10 +232,14 @@ public record AfPacketOptions(int queues, int frameSize, int frameCount, int blo
     }
 
     /**
-     * @return the largest frame a V3 RX block holds: the block less its descriptor and the packet header (the
-     *         kernel truncates longer ones, and the port drops truncated frames)
+     * @return the largest frame an RX ring holds: a V3 block less its descriptor and the packet header, or a V2
+     *         frame less its header (the kernel truncates longer ones, and the port drops truncated frames)
      */
     public int maxRxFrame() {
+        if (rxVersion == 2) {
+            // a V2 frame holds the header, then the packet at TPACKET_ALIGN(hdrlen + 16) - 14 (af_packet.c)
+            return frameSize - PacketRingDescriptor.tpacketAlign(PacketRingDescriptor.TPACKET2_HDRLEN + 16);
+        }
         return blockSize - PacketRingDescriptor.BLOCK_DESC_SIZE
                 - PacketRingDescriptor.tpacketAlign(PacketRingDescriptor.TPACKET3_HDRLEN) - 16;
     }

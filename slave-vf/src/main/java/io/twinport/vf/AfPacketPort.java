@@ -342,7 +342,13 @@ public final class AfPacketPort extends AbstractPort {
         healthPoll = null;
         fanoutGroup = -1;
         if (queueArena != null) {
-            queueArena.close();
+            try {
+                queueArena.close();
+            } catch (IllegalStateException e) {
+                // a thread is still inside a downcall on a queue segment (polling a port that is being stopped
+                // breaks the Port contract): leave the segments to the GC rather than fail the stop
+                failure = failure == null ? e : failure;
+            }
             queueArena = null;
         }
         if (failure != null) {

@@ -3,8 +3,8 @@ package io.twinport.vf;
 /**
  * The memory layout of AF_PACKET's mmap'ed rings and the socket options that set them up, as
  * {@code <linux/if_packet.h>} defines them (kernel documentation: {@code Documentation/networking/packet_mmap.rst}).
- * Offsets and constants only; the code that walks the rings is in {@link RxRing} (TPACKET_V3) and {@link TxRing}
- * (TPACKET_V2). Numbers checked against the headers of Linux 6.x with a C program ({@code offsetof}).
+ * Offsets and constants only; the code that walks the rings is in {@link RxRingV3}, {@link RxRingV2} and
+ * {@link TxRing} (TPACKET_V2). Numbers checked against the headers of Linux 6.x with a C program ({@code offsetof}).
  *
  * <pre>
  * TPACKET_V3 RX ring: tp_block_nr blocks of tp_block_size bytes, each handed to user space whole
@@ -150,6 +150,12 @@ final class PacketRingDescriptor {
     static final long V2_LEN = 4;
     /** {@code tp_snaplen} (u32). */
     static final long V2_SNAPLEN = 8;
+    /** {@code tp_mac} (u16): from the frame's start to the packet's first byte (RX). */
+    static final long V2_MAC = 12;
+    /** {@code tp_vlan_tci} (u16, RX). */
+    static final long V2_VLAN_TCI = 24;
+    /** {@code tp_vlan_tpid} (u16, RX). */
+    static final long V2_VLAN_TPID = 26;
     /** {@code TPACKET2_HDRLEN}: the aligned 32-byte header plus {@code struct sockaddr_ll} (20). */
     static final int TPACKET2_HDRLEN = 52;
     /**

@@ -8,48 +8,36 @@ import io.twinport.sys.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
 
 import static io.twinport.vf.PacketRingDescriptor.*;
 
 /**
- * One RX queue: an AF_PACKET socket bound to the netdev with a TPACKET_V3 ring mmap'ed into the process. The
- * kernel fills whole blocks and hands each over by setting its status to {@code TP_STATUS_USER}; {@link #receive}
- * copies frames out of the current block into pool packets and gives the block back ({@code TP_STATUS_KERNEL}) once
- * every frame in it has been copied. A burst may stop in the middle of a block; the cursor stays for the next one.
+ * One RX queue: an AF_PACKET socket bound to the netdev with an RX ring mmap'ed into the process, in
+ * {@link RxRingV3 TPACKET_V3} (blocks, the default) or {@link RxRingV2 TPACKET_V2} (one frame at a time). What both
+ * share is here: the socket, the mapping, fanout, memberships, the kernel's drop counter and the idle wait.
  *
- * <p>Everything here is allocated when the queue is opened (port start); {@link #receive} allocates nothing and
- * never throws. The cursor fields are the queue thread's only.
+ * <p>Everything is allocated when the queue is opened (port start); {@link #receive} allocates nothing and never
+ * throws. The ring cursor is the queue thread's only.
  */
-final class RxRing {
-    private static final VarHandle STATUS = ValueLayout.JAVA_INT.varHandle();
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT;
-    private static final short ETH_P_8021Q = (short) 0x8100;
+abstract class RxRing {
+    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT;
+    static final short ETH_P_8021Q = (short) 0x8100;
 
     final int fd;
+    final MemorySegment ring;
     private final long mapAddress;
     private final long mapSize;
-    private final MemorySegment ring;
-    private final int blockSize;
-    private final int blockCount;
     // allocated once per queue: the data path's syscalls (statistics read, idle poll) use these
     private final MemorySegment stats;
     private final MemorySegment statsLen;
-    final MemorySegment pollfd;
+    private final MemorySegment pollfd;
 
-    // cursor: written and read by the queue's thread only
-    private int block;
-    private int remaining;
-    private long next;
-
-    private RxRing(int fd, long mapAddress, long mapSize, int blockSize, int blockCount, Arena arena) {
+    RxRing(int fd, long mapAddress, long mapSize, Arena arena) {
         this.fd = fd;
         this.mapAddress = mapAddress;
         this.mapSize = mapSize;
         this.ring = Libc.segmentAt(mapAddress, mapSize);
-        this.blockSize = blockSize;
-        this.blockCount = blockCount;
         this.stats = arena.allocate(TPACKET_STATS_V3_SIZE, 4);
         this.statsLen = arena.allocate(INT);
         this.pollfd = arena.allocate(POLLFD_SIZE, 4);
@@ -58,25 +46,26 @@ final class RxRing {
     }
 
     /**
-     * Opens an RX socket on a netdev: TPACKET_V3, outgoing frames ignored, the ring mapped, bound to
-     * {@code ETH_P_ALL} on the ifindex.
+     * Opens an RX socket on a netdev: the ring version of {@code options}, outgoing frames ignored, the ring mapped,
+     * bound to {@code ETH_P_ALL} on the ifindex.
      *
-     * @param ifindex   the netdev
-     * @param frames    frames the ring should hold at {@code options.frameSize()} each
-     * @param options   ring geometry
-     * @param arena     where per-queue segments are allocated (closed when the queue is closed)
+     * @param ifindex the netdev
+     * @param frames  frames of {@code options.frameSize()} the ring should hold
+     * @param options ring geometry and version
+     * @param arena   where per-queue segments are allocated (closed when the queue is closed)
      * @return the queue
      */
     static RxRing open(int ifindex, int frames, AfPacketOptions options, Arena arena) {
         int blockSize = options.blockSize();
-        long bytes = (long) frames * options.frameSize();
-        int blockCount = (int) Math.max(2, (bytes + blockSize - 1) / blockSize);
         int framesPerBlock = blockSize / options.frameSize();
+        long bytes = (long) frames * options.frameSize();
+        boolean v3 = options.rxVersion() == 3;
+        int blockCount = (int) Math.max(v3 ? 2 : 1, (bytes + blockSize - 1) / blockSize);
+        long size = (long) blockSize * blockCount;
         int fd = LinuxNet.socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
         long addr = 0;
-        long size = (long) blockSize * blockCount;
         try {
-            LinuxNet.setsockoptInt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V3, "PACKET_VERSION");
+            LinuxNet.setsockoptInt(fd, SOL_PACKET, PACKET_VERSION, v3 ? TPACKET_V3 : TPACKET_V2, "PACKET_VERSION");
             LinuxNet.setsockoptInt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
             try (Arena tmp = Arena.ofConfined()) {
                 MemorySegment req = tmp.allocate(TPACKET_REQ3_SIZE, 4);
@@ -84,14 +73,19 @@ final class RxRing {
                 req.set(INT, 4, blockCount);
                 req.set(INT, 8, options.frameSize());
                 req.set(INT, 12, blockCount * framesPerBlock);
-                req.set(INT, 16, options.blockTimeoutMs());
-                LinuxNet.setsockopt(fd, SOL_PACKET, PACKET_RX_RING, req, "setsockopt(fd=" + fd
-                        + ", PACKET_RX_RING, V3 block_size=" + blockSize + " block_nr=" + blockCount
-                        + " frame_size=" + options.frameSize() + " retire_blk_tov=" + options.blockTimeoutMs() + ")");
+                if (v3) {
+                    req.set(INT, 16, options.blockTimeoutMs());
+                }
+                MemorySegment arg = v3 ? req : req.asSlice(0, TPACKET_REQ_SIZE);
+                LinuxNet.setsockopt(fd, SOL_PACKET, PACKET_RX_RING, arg, "setsockopt(fd=" + fd
+                        + ", PACKET_RX_RING, V" + options.rxVersion() + " block_size=" + blockSize + " block_nr="
+                        + blockCount + " frame_size=" + options.frameSize()
+                        + (v3 ? " retire_blk_tov=" + options.blockTimeoutMs() : "") + ")");
             }
             addr = Libc.mmapShared(fd, size, 0);
             bind(fd, ifindex, ETH_P_ALL_BE);
-            return new RxRing(fd, addr, size, blockSize, blockCount, arena);
+            return v3 ? new RxRingV3(fd, addr, size, blockSize, blockCount, arena)
+                    : new RxRingV2(fd, addr, size, options.frameSize(), blockCount * framesPerBlock, arena);
         } catch (RuntimeException e) {
             if (addr != 0) {
                 Libc.munmap(addr, size);
@@ -117,7 +111,7 @@ final class RxRing {
      * Joins this socket to a fanout group.
      *
      * @param id   the group id, or -1 to have the kernel pick an unused one
-     * @param mode {@code PACKET_FANOUT_*}
+     * @param mode {@code PACKET_FANOUT_*} with flags
      * @return the group id
      */
     int joinFanout(int id, int mode) {
@@ -148,106 +142,46 @@ final class RxRing {
     }
 
     /**
-     * Copies up to {@code max} frames into packets from {@code pool}. Frames the kernel truncated (longer than a
-     * block can hold) or that do not fit a pool buffer are dropped and counted as errors; when the pool runs dry
-     * the frames stay in the ring for the next burst (counted as no-buffer).
+     * Copies up to {@code max} frames into packets from {@code pool}. Frames the kernel truncated or that do not fit
+     * a pool buffer are dropped and counted as errors; when the pool runs dry the frames stay in the ring for the
+     * next burst (counted as no-buffer). Queue thread only.
      *
      * @return frames received
      */
-    int receive(Packet[] pkts, int offset, int max, PacketPool pool, int portId, int queue, QueueCounters counters) {
-        int n = 0;
-        long bytes = 0;
-        int errors = 0;
-        boolean losing = false;
-        while (n < max) {
-            if (remaining == 0) {
-                long b = (long) block * blockSize;
-                // acquire: the kernel writes the block's frames, then (smp_wmb) its status: see them before reading
-                int status = (int) STATUS.getAcquire(ring, b + BLOCK_STATUS_OFFSET);
-                if ((status & TP_STATUS_USER) == 0) {
-                    break;
-                }
-                remaining = ring.get(INT, b + BLOCK_NUM_PKTS_OFFSET);
-                next = b + Integer.toUnsignedLong(ring.get(INT, b + BLOCK_FIRST_PKT_OFFSET));
-                if (remaining == 0) {
-                    releaseBlock();
-                    continue;
-                }
-            }
-            int want = Math.min(max - n, remaining);
-            int got = pool.allocBulk(pkts, offset + n, want);
-            if (got < want) {
-                counters.addNoBuffer(want - got);
-            }
-            int filled = 0;
-            while (filled < got && remaining > 0) {
-                long h = next;
-                int snaplen = ring.get(INT, h + V3_SNAPLEN);
-                int len = ring.get(INT, h + V3_LEN);
-                int status = ring.get(INT, h + V3_STATUS);
-                long mac = h + Short.toUnsignedInt(ring.get(SHORT, h + V3_MAC));
-                next = h + Integer.toUnsignedLong(ring.get(INT, h + V3_NEXT_OFFSET));
-                remaining--;
-                losing |= (status & TP_STATUS_LOSING) != 0;
-                Packet p = pkts[offset + n + filled];
-                boolean tagged = (status & TP_STATUS_VLAN_VALID) != 0;
-                int out = tagged ? snaplen + 4 : snaplen;
-                if (snaplen != len || snaplen < 14 || out > p.bufferSize() - p.dataOffset()) {
-                    errors++; // truncated by the kernel, runt, or larger than a pool buffer: dropped
-                    continue;
-                }
-                MemorySegment buf = p.buffer();
-                long d = p.dataOffset();
-                if (tagged) {
-                    // the device stripped an 802.1Q tag into tp_vlan_tci: put it back where it was
-                    short tpid = (status & TP_STATUS_VLAN_TPID_VALID) != 0 ? ring.get(SHORT, h + V3_VLAN_TPID)
-                            : ETH_P_8021Q;
-                    short tci = (short) ring.get(INT, h + V3_VLAN_TCI);
-                    MemorySegment.copy(ring, mac, buf, d, 12);
-                    buf.set(SHORT, d + 12, Short.reverseBytes(tpid));
-                    buf.set(SHORT, d + 14, Short.reverseBytes(tci));
-                    MemorySegment.copy(ring, mac + 12, buf, d + 16, snaplen - 12);
-                } else {
-                    MemorySegment.copy(ring, mac, buf, d, snaplen);
-                }
-                p.setData(p.dataOffset(), out);
-                p.port(portId);
-                p.queue(queue);
-                bytes += out;
-                filled++;
-            }
-            if (filled < got) {
-                pool.freeBulk(pkts, offset + n + filled, got - filled);
-                for (int i = offset + n + filled; i < offset + n + got; i++) {
-                    pkts[i] = null;
-                }
-            }
-            n += filled;
-            if (remaining == 0) {
-                releaseBlock();
-            }
-            if (got < want) {
-                break; // the pool is dry
-            }
-        }
-        if (n > 0) {
-            counters.addPackets(n, bytes);
-        }
-        if (errors > 0) {
-            counters.addErrors(errors);
-        }
-        if (losing) {
-            counters.addMissed(readDrops());
-        }
-        return n;
-    }
+    abstract int receive(Packet[] pkts, int offset, int max, PacketPool pool, int portId, int queue,
+                         QueueCounters counters);
 
-    private void releaseBlock() {
-        // release: our reads of the block's frames happen before the kernel may refill it
-        STATUS.setRelease(ring, (long) block * blockSize + BLOCK_STATUS_OFFSET, TP_STATUS_KERNEL);
-        if (++block == blockCount) {
-            block = 0;
+    /** @return true if a frame is waiting for user space (a cheap check for the idle strategy) */
+    abstract boolean ready();
+
+    /**
+     * Copies one frame from the ring into a packet, putting back a VLAN tag the device stripped.
+     *
+     * @param mac     where the frame starts in the ring
+     * @param snaplen its length in the ring
+     * @param tagged  {@code TP_STATUS_VLAN_VALID}
+     * @param tpid    the tag's TPID (0 if not given)
+     * @param tci     the tag's TCI
+     * @param p       the packet, fresh from the pool
+     * @return the frame's length in the packet, or -1 if it does not fit (the packet is left empty)
+     */
+    final int copyOut(long mac, int snaplen, boolean tagged, short tpid, short tci, Packet p) {
+        int out = tagged ? snaplen + 4 : snaplen;
+        if (snaplen < 14 || out > p.bufferSize() - p.dataOffset()) {
+            return -1;
         }
+        MemorySegment buf = p.buffer();
+        long d = p.dataOffset();
+        if (tagged) {
+            MemorySegment.copy(ring, mac, buf, d, 12);
+            buf.set(SHORT, d + 12, Short.reverseBytes(tpid != 0 ? tpid : ETH_P_8021Q));
+            buf.set(SHORT, d + 14, Short.reverseBytes(tci));
+            MemorySegment.copy(ring, mac + 12, buf, d + 16, snaplen - 12);
+        } else {
+            MemorySegment.copy(ring, mac, buf, d, snaplen);
+        }
+        p.setData(p.dataOffset(), out);
+        return out;
     }
 
     /**
@@ -256,7 +190,7 @@ final class RxRing {
      *
      * @return frames the kernel dropped since the last read, 0 if the read failed
      */
-    long readDrops() {
+    final long readDrops() {
         try {
             statsLen.set(INT, 0, TPACKET_STATS_V3_SIZE);
             int rc = (int) LinuxNet.GETSOCKOPT_NO_ERRNO.invokeExact(fd, SOL_PACKET, PACKET_STATISTICS, stats,
@@ -268,12 +202,12 @@ final class RxRing {
     }
 
     /**
-     * Waits up to {@code timeoutMs} for a block to be ready or an error ({@code poll(2)} on the socket). Called by
-     * the queue's idle strategy on the queue's thread.
+     * Waits up to {@code timeoutMs} for a frame or an error ({@code poll(2)} on the socket: the kernel wakes it when
+     * it hands over a V3 block or a V2 frame). Called by the queue's idle strategy on the queue's thread.
      *
      * @param timeoutMs longest wait
      */
-    void await(int timeoutMs) {
+    final void await(int timeoutMs) {
         try {
             pollfd.set(SHORT, 6, (short) 0);
             int rc = (int) LinuxNet.POLL_NO_ERRNO.invokeExact(pollfd, 1L, timeoutMs);
@@ -285,18 +219,12 @@ final class RxRing {
         }
     }
 
-    /** @return true if the next block is ready for user space (a cheap check for the idle strategy) */
-    boolean ready() {
-        return remaining > 0 || ((int) STATUS.getAcquire(ring, (long) block * blockSize + BLOCK_STATUS_OFFSET)
-                & TP_STATUS_USER) != 0;
-    }
-
     /**
      * Unmaps the ring and closes the socket. Control path, when no thread polls the queue any more.
      *
      * @return the first failure, or null
      */
-    RuntimeException close() {
+    final RuntimeException close() {
         RuntimeException failure = null;
         try {
             Libc.munmap(mapAddress, mapSize);

@@ -20,7 +20,12 @@ class AfPacketPortContractTest extends PortContractTest {
     @Override
     protected PortFixture createFixture(PacketPool pool) {
         Ip.assumeRootAndIp();
-        return new VethFixture(pool);
+        return new VethFixture(pool, options());
+    }
+
+    /** @return the options of the port under test and its peer */
+    protected AfPacketOptions options() {
+        return AfPacketOptions.DEFAULT;
     }
 
     static final class VethFixture implements PortFixture {
@@ -32,16 +37,16 @@ class AfPacketPortContractTest extends PortContractTest {
         private final AfPacketPort peer;
         private final NetdevWatcher watcher;
 
-        VethFixture(PacketPool pool) {
+        VethFixture(PacketPool pool, AfPacketOptions options) {
             this.pool = pool;
             this.veth = VethPair.create();
             AfPacketPort p = null;
             AfPacketPort q = null;
             NetdevWatcher w = null;
             try {
-                p = AfPacketPort.open(veth.a, pool, AfPacketOptions.DEFAULT);
+                p = AfPacketPort.open(veth.a, pool, options);
                 registry.add(p);
-                q = AfPacketPort.open(veth.b, pool, AfPacketOptions.DEFAULT);
+                q = AfPacketPort.open(veth.b, pool, options);
                 q.configure(PortConfig.DEFAULT);
                 q.start();
                 w = new NetdevWatcher(registry, pool, AfPacketOptions.DEFAULT, NetdevSelection.NONE);

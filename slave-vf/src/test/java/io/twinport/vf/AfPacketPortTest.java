@@ -67,6 +67,18 @@ class AfPacketPortTest {
         }
     }
 
+    /** Reopens both ports with these options (on top of the defaults). */
+    private void reopen(Map<String, String> options) {
+        a.close();
+        b.close();
+        a = AfPacketPort.open(veth.a, pool, AfPacketOptions.parse(options));
+        b = AfPacketPort.open(veth.b, pool, AfPacketOptions.parse(options));
+    }
+
+    private static Map<String, String> rx(int version) {
+        return Map.of(AfPacketOptions.RX_VERSION_KEY, String.valueOf(version));
+    }
+
     private static void start(AfPacketPort p, PortConfig cfg) {
         p.configure(cfg);
         p.start();
@@ -114,8 +126,10 @@ class AfPacketPortTest {
         assertEquals(total, seen.cardinality());
     }
 
-    @Test
-    void framesBothWaysAreCountedExactly() {
+    @org.junit.jupiter.params.ParameterizedTest(name = "TPACKET_V{0} RX")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {3, 2})
+    void framesBothWaysAreCountedExactly(int rxVersion) {
+        reopen(rx(rxVersion));
         start(a, PortConfig.DEFAULT.withRingSize(1024));
         start(b, PortConfig.DEFAULT.withRingSize(1024));
         int n = 50_000;
@@ -132,8 +146,10 @@ class AfPacketPortTest {
         assertEquals(0, sa.rxErrors() + sa.txErrors() + sb.rxErrors() + sb.txErrors() + sa.rxMissed() + sb.rxMissed());
     }
 
-    @Test
-    void fanoutSpreadsFlowsOverRxQueuesAndEveryTxQueueSends() {
+    @org.junit.jupiter.params.ParameterizedTest(name = "TPACKET_V{0} RX")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {3, 2})
+    void fanoutSpreadsFlowsOverRxQueuesAndEveryTxQueueSends(int rxVersion) {
+        reopen(rx(rxVersion));
         int queues = 4;
         start(a, PortConfig.DEFAULT.withQueues(queues, queues).withRingSize(1024));
         start(b, PortConfig.DEFAULT.withQueues(queues, queues).withRingSize(1024));
@@ -189,8 +205,10 @@ class AfPacketPortTest {
         assertEquals(expected, port.stats().rxPackets(), "frames received over " + queues + " queues");
     }
 
-    @Test
-    void theDataPathAllocatesNothing() {
+    @org.junit.jupiter.params.ParameterizedTest(name = "TPACKET_V{0} RX")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {3, 2})
+    void theDataPathAllocatesNothing(int rxVersion) {
+        reopen(rx(rxVersion));
         start(a, PortConfig.DEFAULT.withRingSize(1024));
         start(b, PortConfig.DEFAULT.withRingSize(1024));
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -205,7 +223,7 @@ class AfPacketPortTest {
             }
             allocated[phase] = mx.getCurrentThreadAllocatedBytes() - before;
         }
-        System.out.println("bytes allocated per phase of " + rounds + " TX bursts of 32 and the RX bursts draining "
+        System.out.println("TPACKET_V" + rxVersion + " RX: bytes allocated per phase of " + rounds + " TX bursts of 32 and the RX bursts draining "
                 + "them: " + java.util.Arrays.toString(allocated) + "; " + frames + " frames received");
         assertTrue(frames > (long) phases * rounds * 16, "frames went through: " + frames);
         // the first phases run in the interpreter and compile; once compiled, a polling loop allocates nothing
@@ -331,8 +349,10 @@ class AfPacketPortTest {
         assertEquals(0, a.stats().rxPackets(), "own frames received back");
     }
 
-    @Test
-    void aVlanTagTheKernelStrippedIsPutBack() {
+    @org.junit.jupiter.params.ParameterizedTest(name = "TPACKET_V{0} RX")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {3, 2})
+    void aVlanTagTheKernelStrippedIsPutBack(int rxVersion) {
+        reopen(rx(rxVersion));
         start(a, PortConfig.DEFAULT);
         start(b, PortConfig.DEFAULT);
         Packet p = pool.alloc();
@@ -362,6 +382,40 @@ class AfPacketPortTest {
         in[0].free();
         assertEquals(104, back.length);
         assertTrue(java.util.Arrays.equals(tagged, back), "the frame as it was sent, tag included");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "TPACKET_V{0} RX")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {3, 2})
+    void thePollIdleStrategySleepsInTheKernelAndWakesWhenAFrameIsHandedOver(int rxVersion) throws Exception {
+        // a 10 s poll timeout: if the kernel did not wake the poll when it hands over a block (V3) or a frame (V2),
+        // the frame would come 10 s late and the bounded wait below would fail
+        a.close();
+        a = AfPacketPort.open(veth.a, pool, AfPacketOptions.parse(Map.of("idle", "poll", "idle_spins", "10",
+                "poll_timeout", "10000", AfPacketOptions.RX_VERSION_KEY, String.valueOf(rxVersion))));
+        start(a, PortConfig.DEFAULT);
+        start(b, PortConfig.DEFAULT);
+        QueueIdleStrategy idle = a.idleStrategy(0); // after 10 empty polls, the receiver sleeps in poll(2)
+        java.util.concurrent.atomic.AtomicInteger got = new java.util.concurrent.atomic.AtomicInteger();
+        Thread receiver = Thread.ofPlatform().start(() -> {
+            Packet[] in = new Packet[8];
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (got.get() == 0 && System.nanoTime() < deadline) {
+                int n = a.rxBurst(0, in, 0, in.length);
+                pool.freeBulk(in, 0, n);
+                got.addAndGet(n);
+                idle.idle(n);
+            }
+        });
+        Thread.sleep(200); // the receiver is asleep in poll now
+        long t0 = System.nanoTime();
+        Packet p = pool.alloc();
+        Frames.fill(p, a.mac(), b.mac(), 1, 64);
+        assertEquals(1, b.txBurst(0, new Packet[] {p}, 0, 1));
+        receiver.join(TimeUnit.SECONDS.toMillis(6));
+        assertEquals(1, got.get(), "the sleeping receiver got the frame");
+        System.out.printf("TPACKET_V%d RX: a receiver asleep in poll(2) got a frame %.2f ms after it was sent%n",
+                rxVersion, (System.nanoTime() - t0) / 1e6);
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "woken, not timed out");
     }
 
     @Test
