@@ -1,12 +1,128 @@
 package io.twinport.bench;
 
-/** Placeholder. */
+import io.twinport.fwd.Fwd;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The entry point of {@code ./twinport} (the runnable jar {@code bench/target/twinport.jar}): dispatches to a
+ * subcommand.
+ *
+ * <table>
+ *   <caption>subcommands</caption>
+ *   <tr><td>help</td><td>lists the subcommands</td></tr>
+ *   <tr><td>version</td><td>twinport's version (the jar manifest's Implementation-Version) and Java's</td></tr>
+ *   <tr><td>fwd</td><td>the packet forwarder ({@link Fwd})</td></tr>
+ *   <tr><td>bench</td><td>the JMH suite ({@code org.openjdk.jmh.Main} with the arguments given)</td></tr>
+ *   <tr><td>demo, status</td><td>not yet available</td></tr>
+ * </table>
+ *
+ * Exit status 2 for an unknown subcommand, naming it and listing the known ones.
+ */
 public final class Main {
+    /** Exit status: the command line was refused. */
+    public static final int EXIT_USAGE = 2;
+    /** Exit status: a subcommand that is known but not yet available. */
+    public static final int EXIT_UNAVAILABLE = 1;
+
+    /** A subcommand and its line in the help. */
+    private record Subcommand(String name, String summary) {
+    }
+
+    private static final List<Subcommand> SUBCOMMANDS = List.of(
+            new Subcommand("help", "list the subcommands"),
+            new Subcommand("version", "print twinport's version and the Java runtime's"),
+            new Subcommand("fwd", "forward packets between ports, in the manner of DPDK testpmd (fwd --help)"),
+            new Subcommand("bench", "run the JMH benchmarks; arguments go to JMH (bench -h, bench -l)"),
+            new Subcommand("demo", "not yet available: the migration demo comes with the migration issue"),
+            new Subcommand("status", "not yet available: failover ports and counters from the management socket"));
+
     private Main() {
     }
 
-    /** @param args ignored */
-    public static void main(String[] args) {
-        System.out.println("twinport");
+    /**
+     * Runs a subcommand and exits with its status.
+     *
+     * @param args the subcommand and its arguments
+     * @throws Exception whatever JMH throws out of {@code bench}
+     */
+    public static void main(String[] args) throws Exception {
+        int status = run(args, System.out, System.err);
+        System.out.flush();
+        System.err.flush();
+        System.exit(status);
+    }
+
+    /**
+     * Runs a subcommand.
+     *
+     * @param args the subcommand and its arguments
+     * @param out  standard output
+     * @param err  standard error
+     * @return the exit status
+     * @throws Exception whatever JMH throws out of {@code bench}
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        if (args.length == 0) {
+            err.println("twinport: a subcommand is required; known subcommands: " + names());
+            err.print(help());
+            return EXIT_USAGE;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (args[0]) {
+            case "help", "--help", "-h" -> {
+                out.print(help());
+                return 0;
+            }
+            case "version", "--version" -> {
+                out.println(version());
+                return 0;
+            }
+            case "fwd" -> {
+                return Fwd.run(rest, out, err);
+            }
+            case "bench" -> {
+                org.openjdk.jmh.Main.main(rest); // exits the JVM itself on errors
+                return 0;
+            }
+            case "demo", "status" -> {
+                err.println("twinport: " + args[0] + " is not yet available");
+                return EXIT_UNAVAILABLE;
+            }
+            default -> {
+                err.println("twinport: unknown subcommand '" + args[0] + "'; known subcommands: " + names());
+                return EXIT_USAGE;
+            }
+        }
+    }
+
+    /** @return the help text: one line per subcommand */
+    public static String help() {
+        StringBuilder sb = new StringBuilder("usage: twinport SUBCOMMAND [ARGS...]\n\nsubcommands:\n");
+        for (Subcommand s : SUBCOMMANDS) {
+            sb.append(String.format("  %-9s %s%n", s.name(), s.summary()));
+        }
+        return sb.toString();
+    }
+
+    /** @return twinport's version and the Java runtime's, on one line */
+    public static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return "twinport " + (v == null ? "(unknown: not run from twinport.jar)" : v) + ", java "
+                + Runtime.version() + " (" + System.getProperty("java.vendor") + ", " + System.getProperty("java.home")
+                + ")";
+    }
+
+    private static String names() {
+        StringBuilder sb = new StringBuilder();
+        for (Subcommand s : SUBCOMMANDS) {
+            if (!sb.isEmpty()) {
+                sb.append(", ");
+            }
+            sb.append(s.name());
+        }
+        return sb.toString();
     }
 }

@@ -327,8 +327,13 @@ public abstract class AbstractPort implements Port {
 
     // ---------------------------------------------------------------- counters
 
+    /**
+     * The counters of this port's own queues. A port that does not count on its own data path (the failover port
+     * folds its members' counters instead) overrides this and adds to {@code super.stats()}, which still holds the
+     * refused calls.
+     */
     @Override
-    public final PortStats stats() {
+    public PortStats stats() {
         long rxp = 0;
         long rxb = 0;
         long rxm = 0;
@@ -353,7 +358,7 @@ public abstract class AbstractPort implements Port {
     }
 
     @Override
-    public final Map<String, Long> xstats() {
+    public Map<String, Long> xstats() {
         PortStats s = stats();
         Map<String, Long> x = new LinkedHashMap<>();
         x.put("rx_good_packets", s.rxPackets());

@@ -61,7 +61,12 @@ public final class WirePort extends AbstractPort {
 
     @Override
     protected void doStop() {
-        drainAll();
+        // On a surprise removal (markRemoved) the application may still be inside rxBurst on this end: draining here
+        // would make a second consumer of a single-consumer ring. The frames wait for close, which the application
+        // calls after it stopped polling.
+        if (state() != PortState.REMOVED) {
+            drainAll();
+        }
         pair.updateLinks(this, false);
     }
 
@@ -131,8 +136,13 @@ public final class WirePort extends AbstractPort {
         SpscAtomicArrayQueue<Packet> ring = rings[queue];
         int n = 0;
         long bytes = 0;
-        while (n < count && ring.relaxedOffer(pkts[offset + n])) {
-            bytes += pkts[offset + n].length();
+        while (n < count) {
+            Packet p = pkts[offset + n];
+            int len = p.length(); // read before the hand-over: the receiver may free and reuse it at once
+            if (!ring.relaxedOffer(p)) {
+                break;
+            }
+            bytes += len;
             n++;
         }
         if (n > 0) {
@@ -141,7 +151,9 @@ public final class WirePort extends AbstractPort {
             // peer's volatile state write before it drains), so either the peer's drain sees our frames or we see
             // that it stopped and drain them ourselves
             VarHandle.fullFence();
-            if (peer.state() != PortState.STARTED || peer.rxRings != rings) {
+            // a removed peer may still be polled (surprise removal): its close drains what we left
+            PortState peerState = peer.state();
+            if ((peerState != PortState.STARTED && peerState != PortState.REMOVED) || peer.rxRings != rings) {
                 drain(ring);
             }
         }

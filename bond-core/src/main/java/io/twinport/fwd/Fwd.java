@@ -1,0 +1,116 @@
+package io.twinport.fwd;
+
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * The fwd tool: a packet forwarder in the manner of DPDK's testpmd, over any ports that can be opened from a spec.
+ *
+ * <pre>
+ * fwd --port SPEC [--port SPEC ...] [--mode io|macswap|txonly|rxonly] [--burst 32] [--txpkts 64] [--queues N]
+ *     [--duration 10s] [--stats-period 1s] [--count N] [--tx-first] [--json] [--total-num-mbufs 16384]
+ * </pre>
+ *
+ * A port spec is DPDK-devargs style, {@code KIND[,key=value]...}; the kinds are whatever {@link PortKind}s are
+ * installed ({@code wire} in bond-core: both ends of an in-process wire pair). Every spec and option is checked before
+ * anything is opened. Ports are paired 0-1, 2-3, ... (an odd last port forwards to itself); with {@code --queues N}
+ * every port gets N queue pairs and N forwarding threads run, thread q polling queue q of every port.
+ *
+ * <p>Exit status: {@value #EXIT_OK} on success; {@value #EXIT_FAILED} when a port fails (open, configure or start
+ * throws, a port is removed while running, a forwarding thread fails) or a packet buffer is leaked or freed twice;
+ * {@value #EXIT_USAGE} when the command line is refused (one line on the error stream, naming the option or the
+ * spec key and what was expected).
+ */
+public final class Fwd {
+    /** Exit status: success. */
+    public static final int EXIT_OK = 0;
+    /** Exit status: a port failed, or a buffer was leaked. */
+    public static final int EXIT_FAILED = 1;
+    /** Exit status: the command line was refused. */
+    public static final int EXIT_USAGE = 2;
+
+    private Fwd() {
+    }
+
+    /**
+     * Runs the tool with the installed port kinds.
+     *
+     * @param args the arguments after {@code fwd}
+     * @param out  statistics and the summary
+     * @param err  errors and notes
+     * @return the exit status
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, PortKinds.installed());
+    }
+
+    /**
+     * Runs the tool with the given port kinds.
+     *
+     * @param args  the arguments after {@code fwd}
+     * @param out   statistics and the summary
+     * @param err   errors and notes
+     * @param kinds the port kinds specs may name
+     * @return the exit status
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err, PortKinds kinds) {
+        FwdOptions options;
+        try {
+            options = FwdOptions.parse(args, kinds);
+        } catch (IllegalArgumentException e) {
+            err.println("fwd: " + e.getMessage());
+            err.flush();
+            return EXIT_USAGE;
+        }
+        if (options.help()) {
+            out.print(usage(kinds));
+            out.flush();
+            return EXIT_OK;
+        }
+        return new FwdRun(options, out, err).run();
+    }
+
+    /**
+     * Runs the tool and exits with its status.
+     *
+     * @param args the arguments
+     */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * @param kinds the port kinds to list
+     * @return the help text: synopsis, options, modes, port kinds and their keys
+     */
+    public static String usage(PortKinds kinds) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("usage: fwd --port SPEC [--port SPEC ...] [options]\n");
+        sb.append("A packet forwarder in the manner of DPDK testpmd. Ports are paired 0-1, 2-3, ... (an odd last port"
+                + " forwards to itself).\n\noptions:\n");
+        for (FwdOption o : FwdOption.values()) {
+            String left = o.flag() + (o.takesValue() ? " " + o.argument() : "");
+            sb.append(String.format("  %-24s %s%s%n", left, o.description(),
+                    o.defaultValue() == null ? "" : " (default " + o.defaultValue() + ")"));
+        }
+        sb.append("\nmodes:\n");
+        for (FwdMode m : FwdMode.values()) {
+            sb.append(String.format("  %-24s %s%n", m.cliName(), m.description()));
+        }
+        sb.append("\nport kinds (SPEC is KIND[,key=value]...):\n");
+        List<PortKind> all = kinds.all();
+        if (all.isEmpty()) {
+            sb.append("  (none installed)\n");
+        }
+        for (PortKind k : all) {
+            sb.append(String.format("  %-24s %s%n", k.name(), k.description()));
+            for (SpecKey key : k.keys()) {
+                String left = "    " + key.name() + "=";
+                sb.append(String.format("  %-24s %s; %s%s%n", left, key.description(), key.expected(),
+                        key.defaultValue() == null ? "" : " (default " + key.defaultValue() + ")"));
+            }
+        }
+        sb.append("\nexit status: 0 ok, 1 a port failed or a buffer leaked, 2 bad command line\n");
+        return sb.toString();
+    }
+}

@@ -1,0 +1,204 @@
+package io.twinport.fwd;
+
+import io.twinport.policy.config.Durations;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The fwd tool's parsed command line. Every value is checked here, once; a refusal is one line naming the option
+ * and what was expected.
+ *
+ * @param ports         the port specs, at least one unless {@code help}
+ * @param mode          the forwarding mode
+ * @param burst         packets per burst
+ * @param txpkts        length of generated frames
+ * @param queues        queue pairs per port (and forwarding threads)
+ * @param duration      how long to run; zero runs until interrupted
+ * @param statsPeriod   how often to print statistics; zero prints only the summary
+ * @param count         txonly/rxonly packet limit per port, or {@link #NO_COUNT}
+ * @param txFirst       send one burst on every port first
+ * @param json          JSON lines output
+ * @param totalNumMbufs packet buffers in the pool
+ * @param help          print the help and exit
+ */
+public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpkts, int queues, Duration duration,
+                         Duration statsPeriod, long count, boolean txFirst, boolean json, int totalNumMbufs,
+                         boolean help) {
+    /** {@link #count()} when there is no limit. */
+    public static final long NO_COUNT = -1;
+    /** Largest burst (DPDK testpmd's MAX_PKT_BURST). */
+    public static final int MAX_BURST = 512;
+    /** Smallest generated frame: Ethernet, IPv4 and UDP headers. */
+    public static final int MIN_TXPKTS = 42;
+    /** Largest generated frame: a 1500-byte MTU plus the Ethernet header. */
+    public static final int MAX_TXPKTS = 1514;
+    /** Most queues per port (and forwarding threads). */
+    public static final int MAX_QUEUES = 64;
+    /** Fewest pool buffers. */
+    public static final int MIN_MBUFS = 64;
+    /** Most pool buffers. */
+    public static final int MAX_MBUFS = 1 << 24;
+    /** Shortest non-zero statistics period. */
+    public static final Duration MIN_STATS_PERIOD = Duration.ofMillis(10);
+
+    /** Copies the list. */
+    public FwdOptions {
+        ports = List.copyOf(ports);
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(duration, "duration");
+        Objects.requireNonNull(statsPeriod, "statsPeriod");
+    }
+
+    /** @return true if {@code --count} was given */
+    public boolean counted() {
+        return count != NO_COUNT;
+    }
+
+    /**
+     * Parses a command line.
+     *
+     * @param args  the arguments after {@code fwd}
+     * @param kinds the port kinds specs may name
+     * @return the options
+     * @throws IllegalArgumentException one line naming the option (for a spec: the spec) and what was expected
+     */
+    static FwdOptions parse(String[] args, PortKinds kinds) {
+        List<PortSpec> ports = new ArrayList<>();
+        Set<FwdOption> seen = EnumSet.noneOf(FwdOption.class);
+        FwdMode mode = FwdMode.IO;
+        int burst = Integer.parseInt(FwdOption.BURST.defaultValue());
+        int txpkts = Integer.parseInt(FwdOption.TXPKTS.defaultValue());
+        int queues = Integer.parseInt(FwdOption.QUEUES.defaultValue());
+        Duration duration = Duration.ofNanos(Durations.parseNanos(FwdOption.DURATION.defaultValue()));
+        Duration statsPeriod = Duration.ofNanos(Durations.parseNanos(FwdOption.STATS_PERIOD.defaultValue()));
+        long count = NO_COUNT;
+        boolean txFirst = false;
+        boolean json = false;
+        int mbufs = Integer.parseInt(FwdOption.TOTAL_NUM_MBUFS.defaultValue());
+        boolean help = false;
+
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String inline = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                inline = arg.substring(eq + 1);
+                arg = arg.substring(0, eq);
+            }
+            FwdOption opt = FwdOption.fromFlag(arg);
+            if (opt == null) {
+                if (arg.startsWith("-")) {
+                    throw new UsageException("unknown option '" + arg + "'; options: " + FwdOption.flagsText());
+                }
+                throw new UsageException("unexpected argument '" + arg + "': options start with --, e.g. --port "
+                        + arg);
+            }
+            String value = null;
+            if (opt.takesValue()) {
+                if (inline != null) {
+                    value = inline;
+                } else if (i + 1 < args.length) {
+                    value = args[++i];
+                } else {
+                    throw new UsageException(opt.flag() + " needs a value: " + expected(opt));
+                }
+            } else if (inline != null) {
+                throw new UsageException(opt.flag() + " takes no value, got '" + inline + "'");
+            }
+            if (opt != FwdOption.PORT && !seen.add(opt)) {
+                throw new UsageException(opt.flag() + " given twice");
+            }
+            switch (opt) {
+                case PORT -> {
+                    try {
+                        ports.add(PortSpec.parse(value, kinds));
+                    } catch (PortSpecException e) {
+                        throw new UsageException("--port '" + value + "': " + e.getMessage());
+                    }
+                }
+                case MODE -> {
+                    mode = FwdMode.fromCliName(value);
+                    if (mode == null) {
+                        throw bad(opt, value);
+                    }
+                }
+                case BURST -> burst = (int) number(opt, value, 1, MAX_BURST);
+                case TXPKTS -> txpkts = (int) number(opt, value, MIN_TXPKTS, MAX_TXPKTS);
+                case QUEUES -> queues = (int) number(opt, value, 1, MAX_QUEUES);
+                case DURATION -> duration = duration(opt, value);
+                case STATS_PERIOD -> {
+                    statsPeriod = duration(opt, value);
+                    if (!statsPeriod.isZero() && statsPeriod.compareTo(MIN_STATS_PERIOD) < 0) {
+                        throw bad(opt, value);
+                    }
+                }
+                case COUNT -> count = number(opt, value, 1, Long.MAX_VALUE);
+                case TX_FIRST -> txFirst = true;
+                case JSON -> json = true;
+                case TOTAL_NUM_MBUFS -> mbufs = (int) number(opt, value, MIN_MBUFS, MAX_MBUFS);
+                case HELP -> help = true;
+                default -> throw new IllegalStateException("option " + opt);
+            }
+        }
+        if (!help) {
+            if (ports.isEmpty()) {
+                throw new UsageException("at least one --port SPEC is required, e.g. --port wire (port kinds: "
+                        + kinds.namesText() + ")");
+            }
+            if (count != NO_COUNT && mode != FwdMode.TXONLY && mode != FwdMode.RXONLY) {
+                throw new UsageException("--count applies to --mode txonly and rxonly, not " + mode.cliName());
+            }
+            if (txFirst && mode == FwdMode.TXONLY) {
+                throw new UsageException("--tx-first does not apply to --mode txonly (it transmits from the start)");
+            }
+        }
+        return new FwdOptions(ports, mode, burst, txpkts, queues, duration, statsPeriod, count, txFirst, json, mbufs,
+                help);
+    }
+
+    private static String expected(FwdOption opt) {
+        return switch (opt) {
+            case MODE -> "one of " + FwdMode.namesText();
+            case BURST -> "an integer in [1, " + MAX_BURST + "]";
+            case TXPKTS -> "an integer in [" + MIN_TXPKTS + ", " + MAX_TXPKTS + "] (bytes)";
+            case QUEUES -> "an integer in [1, " + MAX_QUEUES + "]";
+            case DURATION -> Durations.FORM + ", or 0 to run until interrupted";
+            case STATS_PERIOD -> Durations.FORM + ", at least " + Durations.format(MIN_STATS_PERIOD.toNanos())
+                    + ", or 0 for none";
+            case COUNT -> "a positive integer";
+            case TOTAL_NUM_MBUFS -> "an integer in [" + MIN_MBUFS + ", " + MAX_MBUFS + "]";
+            case PORT -> "a port spec KIND[,key=value]...";
+            default -> "nothing";
+        };
+    }
+
+    private static UsageException bad(FwdOption opt, String value) {
+        return new UsageException(opt.flag() + ": bad value '" + value + "': expected " + expected(opt));
+    }
+
+    private static long number(FwdOption opt, String value, long min, long max) {
+        long n;
+        try {
+            n = Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw bad(opt, value);
+        }
+        if (n < min || n > max) {
+            throw bad(opt, value);
+        }
+        return n;
+    }
+
+    private static Duration duration(FwdOption opt, String value) {
+        try {
+            return Duration.ofNanos(Durations.parseNanos(value));
+        } catch (IllegalArgumentException e) {
+            throw bad(opt, value);
+        }
+    }
+}
