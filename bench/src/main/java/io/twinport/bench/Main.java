@@ -16,7 +16,8 @@ import java.util.List;
  *   <tr><td>version</td><td>twinport's version (the jar manifest's Implementation-Version) and Java's</td></tr>
  *   <tr><td>fwd</td><td>the packet forwarder ({@link Fwd})</td></tr>
  *   <tr><td>bench</td><td>the JMH suite ({@code org.openjdk.jmh.Main} with the arguments given)</td></tr>
- *   <tr><td>demo, status</td><td>not yet available</td></tr>
+ *   <tr><td>status</td><td>failover ports, ports and counters from a management socket ({@code Status})</td></tr>
+ *   <tr><td>demo</td><td>not yet available</td></tr>
  * </table>
  *
  * Exit status 2 for an unknown subcommand, naming it and listing the known ones.
@@ -37,7 +38,8 @@ public final class Main {
             new Subcommand("fwd", "forward packets between ports, in the manner of DPDK testpmd (fwd --help)"),
             new Subcommand("bench", "run the JMH benchmarks; arguments go to JMH (bench -h, bench -l)"),
             new Subcommand("demo", "not yet available: the migration demo comes with the migration issue"),
-            new Subcommand("status", "not yet available: failover ports and counters from the management socket"));
+            new Subcommand("status", "failover ports, ports and counters from a running twinport's management socket"
+                    + " (status --help)"));
 
     private Main() {
     }
@@ -87,7 +89,10 @@ public final class Main {
                 org.openjdk.jmh.Main.main(rest); // exits the JVM itself on errors
                 return 0;
             }
-            case "demo", "status" -> {
+            case "status" -> {
+                return Status.run(rest, out, err);
+            }
+            case "demo" -> {
                 err.println("twinport: " + args[0] + " is not yet available");
                 return EXIT_UNAVAILABLE;
             }

@@ -497,6 +497,14 @@ public final class FailoverPort extends AbstractPort {
         evaluate(clock.getAsLong(), true);
     }
 
+    /**
+     * @return the operator's override as last set, if any; it may have expired already (see
+     *         {@link ManualOverride#inForceAt}) or not be honoured (see {@link #selection()})
+     */
+    public synchronized Optional<ManualOverride> override() {
+        return Optional.ofNullable(override);
+    }
+
     // ================================================================== control: duty cycle
 
     /**

@@ -9,12 +9,15 @@ import java.util.List;
  * <pre>
  * fwd --port SPEC [--port SPEC ...] [--mode io|macswap|txonly|rxonly] [--burst 32] [--txpkts 64] [--queues N]
  *     [--duration 10s] [--stats-period 1s] [--count N] [--tx-first] [--json] [--total-num-mbufs 16384]
+ *     [--mgmt | --mgmt-socket PATH]
  * </pre>
  *
  * A port spec is DPDK-devargs style, {@code KIND[,key=value]...}; the kinds are whatever {@link PortKind}s are
  * installed ({@code wire} in bond-core: both ends of an in-process wire pair). Every spec and option is checked before
  * anything is opened. Ports are paired 0-1, 2-3, ... (an odd last port forwards to itself); with {@code --queues N}
  * every port gets N queue pairs and N forwarding threads run, thread q polling queue q of every port.
+ * With {@code --mgmt} or {@code --mgmt-socket PATH} the run serves the management socket
+ * ({@link io.twinport.mgmt.MgmtServer}): its ports and counters, for {@code ./twinport status}.
  *
  * <p>Exit status: {@value #EXIT_OK} on success; {@value #EXIT_FAILED} when a port fails (open, configure or start
  * throws, a port is removed while running, a forwarding thread fails) or a packet buffer is leaked or freed twice;

@@ -33,6 +33,11 @@ public enum FwdOption {
     /** Packet buffers in the pool. */
     TOTAL_NUM_MBUFS("--total-num-mbufs", "N", "16384", "packet buffers in the shared pool, "
             + FwdOptions.MIN_MBUFS + " to " + FwdOptions.MAX_MBUFS),
+    /** Serve the management socket on the default path. */
+    MGMT("--mgmt", null, null, "serve the management socket (JSON lines; ./twinport status reads it) on the default"
+            + " path: $XDG_RUNTIME_DIR/twinport.sock, else /tmp/twinport-UID.sock"),
+    /** Serve the management socket on a path. */
+    MGMT_SOCKET("--mgmt-socket", "PATH", null, "serve the management socket on PATH (mode 0600; removed at exit)"),
     /** Help. */
     HELP("--help", null, null, "print this help and exit");
 

@@ -1,7 +1,10 @@
 package io.twinport.fwd;
 
+import io.twinport.mgmt.MgmtSocket;
 import io.twinport.policy.config.Durations;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -24,11 +27,12 @@ import java.util.Set;
  * @param txFirst       send one burst on every port first
  * @param json          JSON lines output
  * @param totalNumMbufs packet buffers in the pool
+ * @param mgmtSocket    where to serve the management socket, or null for none
  * @param help          print the help and exit
  */
 public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpkts, int queues, Duration duration,
                          Duration statsPeriod, long count, boolean txFirst, boolean json, int totalNumMbufs,
-                         boolean help) {
+                         Path mgmtSocket, boolean help) {
     /** {@link #count()} when there is no limit. */
     public static final long NO_COUNT = -1;
     /** Largest burst (DPDK testpmd's MAX_PKT_BURST). */
@@ -80,6 +84,7 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
         boolean txFirst = false;
         boolean json = false;
         int mbufs = Integer.parseInt(FwdOption.TOTAL_NUM_MBUFS.defaultValue());
+        Path mgmtSocket = null;
         boolean help = false;
 
         for (int i = 0; i < args.length; i++) {
@@ -141,6 +146,8 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
                 case TX_FIRST -> txFirst = true;
                 case JSON -> json = true;
                 case TOTAL_NUM_MBUFS -> mbufs = (int) number(opt, value, MIN_MBUFS, MAX_MBUFS);
+                case MGMT -> mgmtSocket = MgmtSocket.defaultPath();
+                case MGMT_SOCKET -> mgmtSocket = path(opt, value);
                 case HELP -> help = true;
                 default -> throw new IllegalStateException("option " + opt);
             }
@@ -153,12 +160,15 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
             if (count != NO_COUNT && mode != FwdMode.TXONLY && mode != FwdMode.RXONLY) {
                 throw new UsageException("--count applies to --mode txonly and rxonly, not " + mode.cliName());
             }
+            if (seen.contains(FwdOption.MGMT) && seen.contains(FwdOption.MGMT_SOCKET)) {
+                throw new UsageException("--mgmt and --mgmt-socket PATH: give one (--mgmt uses the default path)");
+            }
             if (txFirst && mode == FwdMode.TXONLY) {
                 throw new UsageException("--tx-first does not apply to --mode txonly (it transmits from the start)");
             }
         }
         return new FwdOptions(ports, mode, burst, txpkts, queues, duration, statsPeriod, count, txFirst, json, mbufs,
-                help);
+                mgmtSocket, help);
     }
 
     private static String expected(FwdOption opt) {
@@ -173,6 +183,7 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
             case COUNT -> "a positive integer";
             case TOTAL_NUM_MBUFS -> "an integer in [" + MIN_MBUFS + ", " + MAX_MBUFS + "]";
             case PORT -> "a port spec KIND[,key=value]...";
+            case MGMT_SOCKET -> "a file path for the socket, e.g. /tmp/twinport.sock";
             default -> "nothing";
         };
     }
@@ -192,6 +203,17 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
             throw bad(opt, value);
         }
         return n;
+    }
+
+    private static Path path(FwdOption opt, String value) {
+        if (value.isEmpty()) {
+            throw bad(opt, value);
+        }
+        try {
+            return Path.of(value);
+        } catch (InvalidPathException e) {
+            throw bad(opt, value);
+        }
     }
 
     private static Duration duration(FwdOption opt, String value) {

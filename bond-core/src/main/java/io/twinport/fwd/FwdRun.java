@@ -1,6 +1,9 @@
 package io.twinport.fwd;
 
 import io.twinport.mem.PacketPool;
+import io.twinport.mgmt.Json;
+import io.twinport.mgmt.MgmtOptions;
+import io.twinport.mgmt.MgmtServer;
 import io.twinport.policy.config.Durations;
 import io.twinport.port.Port;
 import io.twinport.port.PortConfig;
@@ -9,6 +12,7 @@ import io.twinport.port.PortStats;
 import io.twinport.port.RemovalReason;
 import io.twinport.registry.PortRegistry;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,6 +55,7 @@ final class FwdRun {
     private final List<Forwarder> forwarders = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private PortStats[] baseline;
+    private MgmtServer mgmt;
 
     FwdRun(FwdOptions options, PrintStream out, PrintStream err) {
         this.options = options;
@@ -75,10 +80,13 @@ final class FwdRun {
         }
         boolean threadsStopped = true;
         try {
-            if (setUp(registry, pool)) {
+            if (setUp(registry, pool) && startMgmt(registry)) {
                 threadsStopped = forward(registry, pool);
             }
         } finally {
+            if (mgmt != null) {
+                mgmt.close(); // before the ports close: no command may read a closed port
+            }
             if (threadsStopped) {
                 closeAll(registry);
                 checkPool(pool);
@@ -149,6 +157,26 @@ final class FwdRun {
                 err.println("fwd: note: port " + p.name() + ": link is down; forwarding anyway");
             }
         }
+        return true;
+    }
+
+    /**
+     * Serves the management socket if asked to: query-ports and query-stats over this run's ports (commands run on
+     * this thread, in the main loop's {@code registry.doWork()}); there is no failover manager, so query-failover
+     * returns an empty list.
+     */
+    private boolean startMgmt(PortRegistry registry) {
+        if (options.mgmtSocket() == null) {
+            return true;
+        }
+        try {
+            mgmt = MgmtServer.start(MgmtOptions.of(options.mgmtSocket()), registry);
+        } catch (IOException | RuntimeException e) {
+            failures.add("--mgmt-socket: " + e.getMessage());
+            return false;
+        }
+        err.println("fwd: note: management socket on " + mgmt.path() + " (./twinport status --socket "
+                + mgmt.path() + ")");
         return true;
     }
 
@@ -249,16 +277,21 @@ final class FwdRun {
         }
         stop.set(true);
         boolean stopped = true;
+        // an interrupt ended the run (--duration 0): clear it so the joins below wait, and restore it afterwards
+        boolean wasInterrupted = Thread.interrupted();
         for (Thread t : threads) {
             try {
                 t.join(JOIN_MILLIS);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                wasInterrupted = true;
             }
             if (t.isAlive()) {
                 failures.add("forwarding thread " + t.getName() + " did not stop within " + JOIN_MILLIS + " ms");
                 stopped = false;
             }
+        }
+        if (wasInterrupted) {
+            Thread.currentThread().interrupt();
         }
         forwardersFailed();
         double seconds = (end - start) / 1e9;

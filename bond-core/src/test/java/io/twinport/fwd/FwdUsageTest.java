@@ -78,6 +78,11 @@ class FwdUsageTest {
         assertContains(refused("--port", "wire", "wire"), "unexpected argument 'wire'");
         assertContains(refused("--port", "wire", "--json=yes"), "--json takes no value");
         assertContains(refused("--port", "wire", "--burst", "8", "--burst", "16"), "--burst given twice");
+        assertContains(refused("--port", "wire", "--mgmt", "--mgmt-socket", "/tmp/x.sock"), "--mgmt and --mgmt-socket",
+                "give one");
+        assertContains(refused("--port", "wire", "--mgmt-socket"), "--mgmt-socket needs a value", "a file path");
+        assertContains(refused("--port", "wire", "--mgmt-socket="), "--mgmt-socket: bad value ''");
+        assertContains(refused("--port", "wire", "--mgmt=yes"), "--mgmt takes no value");
         assertContains(refused("--mode", "io"), "at least one --port SPEC is required", "wire");
         assertContains(refused(), "at least one --port SPEC is required");
         assertContains(refused("--port", "wire", "--mode", "io", "--count", "5"), "--count", "txonly and rxonly");
