@@ -82,9 +82,13 @@ public final class FailoverManager implements PortListener, AutoCloseable {
         }
     }
 
-    /** @param listener told about every failover event, on the control thread */
-    public void addListener(FailoverListener listener) {
+    /**
+     * @param listener told about every failover event, on the control thread
+     * @return a handle that removes it
+     */
+    public AutoCloseable addListener(FailoverListener listener) {
         listeners.add(listener);
+        return () -> listeners.remove(listener);
     }
 
     /** @return the failover ports formed so far and not closed */
@@ -312,6 +316,7 @@ public final class FailoverManager implements PortListener, AutoCloseable {
             }
         });
         controlThread = t;
+        registry.wakeOnWork(t); // registry work (events, execute()) unparks it at once
         t.start();
         return t;
     }
@@ -328,6 +333,8 @@ public final class FailoverManager implements PortListener, AutoCloseable {
             registration = null;
         }
         if (t != null) {
+            registry.wakeOnWork(null);
+            LockSupport.unpark(t);
             try {
                 t.join(5_000);
             } catch (InterruptedException e) {

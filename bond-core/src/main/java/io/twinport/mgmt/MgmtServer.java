@@ -87,6 +87,7 @@ public final class MgmtServer implements AutoCloseable {
     private volatile Channel serverChannel;
     private volatile Object fileKey;
     private volatile boolean closed;
+    private volatile AutoCloseable failoverEvents;
 
     private MgmtServer(MgmtOptions options, Path path, PortRegistry registry, FailoverManager manager,
                        LongSupplier clock) {
@@ -147,7 +148,7 @@ public final class MgmtServer implements AutoCloseable {
             throw e;
         }
         if (manager != null) {
-            manager.addListener(server::onFailoverEvent);
+            server.failoverEvents = manager.addListener(server::onFailoverEvent);
         }
         LOG.log(Level.DEBUG, "management socket listening on " + path);
         return server;
@@ -364,6 +365,14 @@ public final class MgmtServer implements AutoCloseable {
             return;
         }
         closed = true;
+        AutoCloseable events = failoverEvents;
+        if (events != null) {
+            try {
+                events.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "management socket: removing the failover listener failed", e);
+            }
+        }
         for (Channel ch : clients) {
             ch.close();
         }

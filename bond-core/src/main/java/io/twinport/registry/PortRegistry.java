@@ -160,7 +160,12 @@ public final class PortRegistry implements PortEventSink, AutoCloseable {
         int n = 0;
         Runnable r;
         while ((r = commands.poll()) != null) {
-            r.run();
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                // a failing task must not take the control thread (and every later event) down with it
+                LOG.log(Level.ERROR, "registry: a control-thread task failed", e);
+            }
             n++;
         }
         return n;
@@ -189,6 +194,16 @@ public final class PortRegistry implements PortEventSink, AutoCloseable {
         controlThread = t;
         t.start();
         return t;
+    }
+
+    /**
+     * For a control thread that the registry did not start (one that runs {@link #doWork()} among other duty
+     * cycles, such as the failover manager's): new work unparks it, as it unparks the registry's own.
+     *
+     * @param thread the thread that calls {@link #doWork()}, or null
+     */
+    public void wakeOnWork(Thread thread) {
+        this.controlThread = thread;
     }
 
     /** Stops the control thread, if any, after it has run what is queued. Ports are not closed. */

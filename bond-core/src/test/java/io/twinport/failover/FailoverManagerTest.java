@@ -189,6 +189,23 @@ class FailoverManagerTest {
     }
 
     @Test
+    void aRemovedListenerHearsNothingMore() throws Exception {
+        try (Rig rig = new Rig()) {
+            List<FailoverEvent> heard = new java.util.ArrayList<>();
+            AutoCloseable handle = rig.manager.addListener(heard::add);
+            rig.manager.start();
+            rig.standby("s");
+            rig.settle();
+            assertEquals(1, heard.size());
+            handle.close();
+            rig.primary("p");
+            rig.settle();
+            assertEquals(1, heard.size(), "PRIMARY_ATTACHED went to the removed listener: " + heard);
+            assertEquals(2, rig.events.size(), "the other listener still hears everything");
+        }
+    }
+
+    @Test
     void gracefulUnplugOfAnUnknownMemberNamesTheMembers() {
         try (Rig rig = new Rig()) {
             rig.manager.start();

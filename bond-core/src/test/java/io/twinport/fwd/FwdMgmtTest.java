@@ -1,5 +1,7 @@
 package io.twinport.fwd;
 
+import io.twinport.mgmt.Json;
+
 import io.twinport.mgmt.MgmtClient;
 import io.twinport.wire.WirePortKind;
 import org.junit.jupiter.api.Test;
@@ -80,7 +82,7 @@ class FwdMgmtTest {
                 err.toString(StandardCharsets.UTF_8));
         assertFalse(Files.exists(sock, LinkOption.NOFOLLOW_LINKS), "the socket is removed when the run ends");
         for (String line : out.toString(StandardCharsets.UTF_8).lines().toList()) {
-            MiniJson.parse(line); // stdout stays JSON lines only
+            Json.parse(line); // stdout stays JSON lines only
         }
     }
 

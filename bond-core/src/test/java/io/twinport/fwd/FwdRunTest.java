@@ -1,5 +1,7 @@
 package io.twinport.fwd;
 
+import io.twinport.mgmt.Json;
+
 import io.twinport.mem.Packet;
 import io.twinport.mem.PacketPool;
 import io.twinport.policy.MacAddress;
@@ -39,9 +41,10 @@ class FwdRunTest {
             return out.lines().toList();
         }
 
+        @SuppressWarnings("unchecked") // fwd's summary is a JSON object
         Map<String, Object> summary() {
             List<String> lines = lines();
-            return MiniJson.object(lines.get(lines.size() - 1));
+            return (Map<String, Object>) Json.parse(lines.get(lines.size() - 1));
         }
 
         @SuppressWarnings("unchecked")
@@ -104,7 +107,7 @@ class FwdRunTest {
             assertTrue(r.get(port, "tx_pps") > 0);
         }
         for (String line : r.lines()) {
-            MiniJson.parse(line); // every line is one JSON object
+            Json.parse(line); // every line is one JSON object
         }
     }
 
@@ -151,7 +154,7 @@ class FwdRunTest {
         assertOk(r);
         List<String> lines = r.lines();
         assertTrue(lines.size() >= 2, "periodic lines, then the summary: " + r.out());
-        assertEquals(Boolean.FALSE, MiniJson.object(lines.get(0)).get("summary"));
+        assertEquals(Boolean.FALSE, ((Map<?, ?>) Json.parse(lines.get(0))).get("summary"));
         for (String port : List.of("wire0a", "wire0b")) {
             assertTrue(r.get(port, "rx_packets") > 1000, r.out());
             assertTrue(r.get(port, "tx_packets") > 1000, r.out());

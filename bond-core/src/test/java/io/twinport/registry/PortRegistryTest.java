@@ -136,6 +136,18 @@ class PortRegistryTest {
     }
 
     @Test
+    void aFailingTaskDoesNotStopTheWorkBehindIt() {
+        PortRegistry reg = new PortRegistry();
+        List<String> order = new ArrayList<>();
+        reg.execute(() -> {
+            throw new IllegalStateException("boom");
+        });
+        reg.execute(() -> order.add("after"));
+        assertEquals(2, reg.doWork());
+        assertEquals(List.of("after"), order);
+    }
+
+    @Test
     void tasksRunInOrderWithEvents() {
         PortRegistry reg = new PortRegistry();
         List<String> order = new ArrayList<>();
