@@ -2,9 +2,12 @@ package io.twinport.failover;
 
 /** What a failover port or its manager reports, for people and for management software. */
 public enum FailoverEventType {
-    /** A standby (STANDBY and a MAC) formed a new failover port. Data: standby, mac, key. */
+    /**
+     * A standby (STANDBY and a MAC) formed a new failover port (data: standby, mac, key), or came back to its
+     * failover port after a restart (data: standby, mac).
+     */
     FAILOVER_NEGOTIATED,
-    /** A member joined a failover port. Data: member, role. */
+    /** A primary joined a failover port. Data: member, role. */
     PRIMARY_ATTACHED,
     /** A member could not join (config replay failed and was rolled back). Data: member, role, error. */
     ATTACH_FAILED,

@@ -362,7 +362,12 @@ public final class FailoverPort extends AbstractPort {
             standby = m;
         }
         m.resetBaseline();
-        emit(FailoverEventType.PRIMARY_ATTACHED, now, "member", claim.port().name(), "role", roleName(role));
+        if (role == MemberRole.PRIMARY) {
+            emit(FailoverEventType.PRIMARY_ATTACHED, now, "member", claim.port().name(), "role", "primary");
+        } else { // a standby that came back (restarted): the pair is negotiated again
+            emit(FailoverEventType.FAILOVER_NEGOTIATED, now, "standby", claim.port().name(), "mac",
+                    claim.port().info().mac().toString());
+        }
         evaluate(now, true);
         return true;
     }

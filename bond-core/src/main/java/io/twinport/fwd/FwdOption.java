@@ -38,6 +38,17 @@ public enum FwdOption {
             + " path: $XDG_RUNTIME_DIR/twinport.sock, else /tmp/twinport-UID.sock"),
     /** Serve the management socket on a path. */
     MGMT_SOCKET("--mgmt-socket", "PATH", null, "serve the management socket on PATH (mode 0600; removed at exit)"),
+    /** Discover ports and form failover ports by themselves. */
+    AUTO("--auto", null, null, "discover ports (installed discoveries, see below) and form failover ports of them;"
+            + " forward on every failover port formed within --auto-wait, plus every --port port that did not"
+            + " become a member. Only discovered ports that pair up are used: the others are left alone (never"
+            + " configured or started)"),
+    /** Which netdevs the netdev discovery takes. */
+    AUTO_NETDEVS("--auto-netdevs", "REGEX", null, "with --auto: the netdevs to discover, a regular expression the"
+            + " whole name must match (default: every Ethernet netdev except lo)"),
+    /** How long to wait for the first failover port. */
+    AUTO_WAIT("--auto-wait", "TIME", "10s", "with --auto: how long to wait for at least one failover port to form"
+            + " before forwarding; none formed is a failure (exit 1, naming the ports seen)"),
     /** Help. */
     HELP("--help", null, null, "print this help and exit");
 

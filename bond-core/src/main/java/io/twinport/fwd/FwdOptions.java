@@ -2,6 +2,7 @@ package io.twinport.fwd;
 
 import io.twinport.mgmt.MgmtSocket;
 import io.twinport.policy.config.Durations;
+import io.twinport.registry.PortDiscovery;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -9,8 +10,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * The fwd tool's parsed command line. Every value is checked here, once; a refusal is one line naming the option
@@ -28,11 +32,14 @@ import java.util.Set;
  * @param json          JSON lines output
  * @param totalNumMbufs packet buffers in the pool
  * @param mgmtSocket    where to serve the management socket, or null for none
+ * @param auto          discover ports and form failover ports ({@code --auto})
+ * @param autoNetdevs   the netdev discovery's name pattern ({@code --auto-netdevs}), or null for every netdev
+ * @param autoWait      how long to wait for the first failover port ({@code --auto-wait})
  * @param help          print the help and exit
  */
 public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpkts, int queues, Duration duration,
                          Duration statsPeriod, long count, boolean txFirst, boolean json, int totalNumMbufs,
-                         Path mgmtSocket, boolean help) {
+                         Path mgmtSocket, boolean auto, String autoNetdevs, Duration autoWait, boolean help) {
     /** {@link #count()} when there is no limit. */
     public static final long NO_COUNT = -1;
     /** Largest burst (DPDK testpmd's MAX_PKT_BURST). */
@@ -56,6 +63,15 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(duration, "duration");
         Objects.requireNonNull(statsPeriod, "statsPeriod");
+        Objects.requireNonNull(autoWait, "autoWait");
+    }
+
+    /**
+     * @return the settings every discovery gets with {@code --auto} (see {@link PortDiscovery}): {@code netdevs}
+     *         from {@code --auto-netdevs}, if given
+     */
+    public Map<String, String> discoverySettings() {
+        return autoNetdevs == null ? Map.of() : Map.of(PortDiscovery.NETDEVS, autoNetdevs);
     }
 
     /** @return true if {@code --count} was given */
@@ -85,6 +101,9 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
         boolean json = false;
         int mbufs = Integer.parseInt(FwdOption.TOTAL_NUM_MBUFS.defaultValue());
         Path mgmtSocket = null;
+        boolean auto = false;
+        String autoNetdevs = null;
+        Duration autoWait = Duration.ofNanos(Durations.parseNanos(FwdOption.AUTO_WAIT.defaultValue()));
         boolean help = false;
 
         for (int i = 0; i < args.length; i++) {
@@ -148,14 +167,27 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
                 case TOTAL_NUM_MBUFS -> mbufs = (int) number(opt, value, MIN_MBUFS, MAX_MBUFS);
                 case MGMT -> mgmtSocket = MgmtSocket.defaultPath();
                 case MGMT_SOCKET -> mgmtSocket = path(opt, value);
+                case AUTO -> auto = true;
+                case AUTO_NETDEVS -> autoNetdevs = regex(opt, value);
+                case AUTO_WAIT -> {
+                    autoWait = duration(opt, value);
+                    if (autoWait.isZero()) {
+                        throw bad(opt, value);
+                    }
+                }
                 case HELP -> help = true;
                 default -> throw new IllegalStateException("option " + opt);
             }
         }
         if (!help) {
-            if (ports.isEmpty()) {
-                throw new UsageException("at least one --port SPEC is required, e.g. --port wire (port kinds: "
-                        + kinds.namesText() + ")");
+            if (ports.isEmpty() && !auto) {
+                throw new UsageException("at least one --port SPEC is required (or --auto), e.g. --port wire (port"
+                        + " kinds: " + kinds.namesText() + ")");
+            }
+            for (FwdOption o : List.of(FwdOption.AUTO_NETDEVS, FwdOption.AUTO_WAIT)) {
+                if (seen.contains(o) && !auto) {
+                    throw new UsageException(o.flag() + " applies to --auto only");
+                }
             }
             if (count != NO_COUNT && mode != FwdMode.TXONLY && mode != FwdMode.RXONLY) {
                 throw new UsageException("--count applies to --mode txonly and rxonly, not " + mode.cliName());
@@ -168,7 +200,7 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
             }
         }
         return new FwdOptions(ports, mode, burst, txpkts, queues, duration, statsPeriod, count, txFirst, json, mbufs,
-                mgmtSocket, help);
+                mgmtSocket, auto, autoNetdevs, autoWait, help);
     }
 
     private static String expected(FwdOption opt) {
@@ -184,6 +216,9 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
             case TOTAL_NUM_MBUFS -> "an integer in [" + MIN_MBUFS + ", " + MAX_MBUFS + "]";
             case PORT -> "a port spec KIND[,key=value]...";
             case MGMT_SOCKET -> "a file path for the socket, e.g. /tmp/twinport.sock";
+            case AUTO_NETDEVS -> "a regular expression (java.util.regex) the whole netdev name must match, e.g."
+                    + " 'eth[1-9]|ens.*'";
+            case AUTO_WAIT -> Durations.FORM + ", not 0";
             default -> "nothing";
         };
     }
@@ -214,6 +249,16 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
         } catch (InvalidPathException e) {
             throw bad(opt, value);
         }
+    }
+
+    private static String regex(FwdOption opt, String value) {
+        try {
+            Pattern.compile(value);
+        } catch (PatternSyntaxException e) {
+            throw new UsageException(opt.flag() + ": bad value '" + value + "': expected " + expected(opt) + " ("
+                    + e.getDescription() + " at index " + e.getIndex() + ")");
+        }
+        return value;
     }
 
     private static Duration duration(FwdOption opt, String value) {

@@ -1,5 +1,6 @@
 package io.twinport.fwd;
 
+import io.twinport.failover.FailoverPort;
 import io.twinport.mem.PacketPool;
 import io.twinport.mgmt.Json;
 import io.twinport.mgmt.MgmtOptions;
@@ -10,6 +11,7 @@ import io.twinport.port.PortConfig;
 import io.twinport.port.PortEventType;
 import io.twinport.port.PortStats;
 import io.twinport.port.RemovalReason;
+import io.twinport.registry.PortDiscoveries;
 import io.twinport.registry.PortRegistry;
 
 import java.io.IOException;
@@ -30,6 +32,10 @@ import java.util.concurrent.locks.LockSupport;
  * One run of the fwd tool, on the calling (main) thread: opens, configures and starts the ports, starts one
  * {@link Forwarder} thread per queue, prints statistics and the summary, stops, closes, and checks that every
  * packet buffer went back to the pool. Everything here is control path; the data path is in {@link Forwarder}.
+ *
+ * <p>The main thread is the registry's control thread: every loop here calls {@link PortRegistry#doWork()} (and
+ * with {@code --auto} the failover manager's and the discoveries' duty cycles, {@link FwdAuto#doWork()}); no other
+ * thread runs them.
  */
 final class FwdRun {
     /** How long to wait for links to come up before forwarding anyway. */
@@ -50,17 +56,22 @@ final class FwdRun {
     private final List<String> failures = new ArrayList<>();
     private final Map<String, RemovalReason> removed = new HashMap<>();
 
+    // every port opened from a --port spec (closed at the end), and the ports forwarded on with their specs (null for
+    // a failover port); without --auto the two lists hold the same ports
+    private final List<Port> opened = new ArrayList<>();
     private final List<Port> ports = new ArrayList<>();
     private final List<PortSpec> specOfPort = new ArrayList<>();
+    private final FwdAuto auto;
     private final List<Forwarder> forwarders = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private PortStats[] baseline;
     private MgmtServer mgmt;
 
-    FwdRun(FwdOptions options, PrintStream out, PrintStream err) {
+    FwdRun(FwdOptions options, PrintStream out, PrintStream err, PortDiscoveries discoveries) {
         this.options = options;
         this.out = out;
         this.err = err;
+        this.auto = options.auto() ? new FwdAuto(options, err, discoveries) : null;
     }
 
     /** @return the exit status */
@@ -116,24 +127,29 @@ final class FwdRun {
         });
         PortContext context = new PortContext(pool, registry);
         for (PortSpec spec : options.ports()) {
-            List<Port> opened;
+            List<Port> fromSpec;
             try {
-                opened = spec.kind().open(spec, context);
+                fromSpec = spec.kind().open(spec, context);
             } catch (RuntimeException e) {
                 failures.add("--port '" + spec.text() + "': open failed: " + e.getMessage());
                 return false;
             }
-            for (Port p : opened) {
+            for (Port p : fromSpec) {
+                opened.add(p);
                 ports.add(p);
                 specOfPort.add(spec);
             }
+        }
+        if (auto != null && !autoPorts(registry, pool)) {
+            return false;
         }
         PortConfig proposed = PortConfig.DEFAULT.withQueues(options.queues(), options.queues())
                 .withRxModes(true, false); // promiscuous, as testpmd
         for (int i = 0; i < ports.size(); i++) {
             Port p = ports.get(i);
+            PortSpec spec = specOfPort.get(i);
             try {
-                p.configure(specOfPort.get(i).kind().portConfig(specOfPort.get(i), proposed));
+                p.configure(spec == null ? proposed : spec.kind().portConfig(spec, proposed));
             } catch (RuntimeException e) {
                 failures.add("port " + p.name() + ": configure failed: " + e.getMessage());
                 return false;
@@ -149,7 +165,7 @@ final class FwdRun {
         }
         long until = System.nanoTime() + LINK_WAIT_NANOS;
         while (!allLinksUp() && System.nanoTime() < until && !interrupted.get()) {
-            registry.doWork();
+            controlWork(registry);
             LockSupport.parkNanos(TICK_NANOS);
         }
         for (Port p : ports) {
@@ -161,16 +177,63 @@ final class FwdRun {
     }
 
     /**
+     * {@code --auto}: starts the failover manager and the discoveries, waits for failover ports to form, and makes the
+     * failover ports, then the {@code --port} ports that did not become members, the ports to forward on. Nothing is
+     * configured yet; discovered ports that did not pair up never are.
+     */
+    private boolean autoPorts(PortRegistry registry, PacketPool pool) {
+        String failed = auto.start(registry, pool);
+        if (failed != null) {
+            failures.add(failed);
+            return false;
+        }
+        List<FailoverPort> formed = auto.awaitFailoverPorts(registry, interrupted::get);
+        if (formed.isEmpty()) {
+            failures.add(interrupted.get() ? "--auto: interrupted before a failover port formed"
+                    : auto.nothingFormed());
+            return false;
+        }
+        List<Port> given = List.copyOf(ports);
+        List<PortSpec> givenSpecs = List.copyOf(specOfPort);
+        ports.clear();
+        specOfPort.clear();
+        for (FailoverPort fp : formed) {
+            ports.add(fp);
+            specOfPort.add(null);
+        }
+        for (int i = 0; i < given.size(); i++) {
+            Port p = given.get(i);
+            if (p.owner().isPresent()) {
+                err.println("fwd: --auto: port " + p.name() + " is a member of " + p.owner().get());
+                continue;
+            }
+            ports.add(p);
+            specOfPort.add(givenSpecs.get(i));
+        }
+        return true;
+    }
+
+    /** The control thread's duty cycles: the registry's, and with --auto the manager's and the discoveries'. */
+    private void controlWork(PortRegistry registry) {
+        registry.doWork();
+        if (auto != null) {
+            auto.doWork();
+        }
+    }
+
+    /**
      * Serves the management socket if asked to: query-ports and query-stats over this run's ports (commands run on
-     * this thread, in the main loop's {@code registry.doWork()}); there is no failover manager, so query-failover
-     * returns an empty list.
+     * this thread, in the main loop's {@code registry.doWork()}); without --auto there is no failover manager, so
+     * query-failover returns an empty list.
      */
     private boolean startMgmt(PortRegistry registry) {
         if (options.mgmtSocket() == null) {
             return true;
         }
         try {
-            mgmt = MgmtServer.start(MgmtOptions.of(options.mgmtSocket()), registry);
+            mgmt = auto == null ? MgmtServer.start(MgmtOptions.of(options.mgmtSocket()), registry)
+                    : MgmtServer.start(MgmtOptions.of(options.mgmtSocket()), registry, auto.manager(),
+                    System::nanoTime);
         } catch (IOException | RuntimeException e) {
             failures.add("--mgmt-socket: " + e.getMessage());
             return false;
@@ -229,6 +292,9 @@ final class FwdRun {
         }
         printBanner(peers);
 
+        if (auto != null) {
+            auto.forwardingStarted();
+        }
         long start = System.nanoTime();
         for (Forwarder f : forwarders) {
             Thread t = Thread.ofPlatform().name("fwd-q" + f.queue()).daemon(true).unstarted(f);
@@ -243,7 +309,7 @@ final class FwdRun {
         long quietSince = start;
         long end;
         while (true) {
-            registry.doWork();
+            controlWork(registry);
             long now = System.nanoTime();
             if (portsFailed(registry) || forwardersFailed()) {
                 end = now;
@@ -359,7 +425,10 @@ final class FwdRun {
     // ------------------------------------------------------------------ tear-down
 
     private void closeAll(PortRegistry registry) {
-        for (Port p : ports) {
+        if (auto != null) {
+            auto.close(registry, failures); // failover ports first: closing them releases their members
+        }
+        for (Port p : opened) {
             try {
                 p.close();
             } catch (RuntimeException e) {

@@ -114,6 +114,8 @@ class FailoverManagerTest {
             rig.settle();
             assertSame(fp, rig.onlyFailoverPort());
             assertSame(back, fp.standby().orElseThrow());
+            assertEquals(2, rig.events(FailoverEventType.FAILOVER_NEGOTIATED).size(), "formed, then negotiated again");
+            assertEquals(1, rig.events(FailoverEventType.PRIMARY_ATTACHED).size());
         }
     }
 

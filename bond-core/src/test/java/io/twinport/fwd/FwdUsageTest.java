@@ -90,6 +90,21 @@ class FwdUsageTest {
     }
 
     @Test
+    void autoOptionsAreChecked() {
+        assertContains(refused("--port", "wire", "--auto-netdevs", "eth.*"), "--auto-netdevs applies to --auto only");
+        assertContains(refused("--port", "wire", "--auto-wait", "1s"), "--auto-wait applies to --auto only");
+        assertContains(refused("--auto", "--auto-netdevs", "eth[0-"), "--auto-netdevs: bad value 'eth[0-'",
+                "a regular expression", "at index");
+        assertContains(refused("--auto", "--auto-netdevs"), "--auto-netdevs needs a value", "a regular expression");
+        assertContains(refused("--auto", "--auto-wait", "soon"), "--auto-wait: bad value 'soon'",
+                "e.g. 250us, 100ms or 2s");
+        assertContains(refused("--auto", "--auto-wait", "0"), "--auto-wait: bad value '0'", "not 0");
+        assertContains(refused("--auto", "--auto"), "--auto given twice");
+        assertContains(refused("--auto=yes"), "--auto takes no value");
+        assertContains(refused("--auto", "--port", "wire,foo=1"), "unknown key 'foo'");
+    }
+
+    @Test
     void helpListsOptionsModesKindsAndKeys() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int status = Fwd.run(new String[] {"--help"}, new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -101,5 +116,7 @@ class FwdUsageTest {
         }
         assertContains(help, "macswap", "txonly", "rxonly", "both directions", "wire", "ringsize=", "queues=",
                 "one busy-polling forwarding thread per queue");
+        // the discoveries installed on the class path (bond-core's tests install testwire)
+        assertContains(help, "discoveries (--auto; only ports that pair up", "testwire");
     }
 }
