@@ -248,6 +248,9 @@ final class FwdRun {
             if (!p.linkUp()) {
                 return false;
             }
+            if (p instanceof FailoverPort fp && fp.active().isEmpty()) {
+                return false; // its members' link events are still on their way: TX would take nothing yet
+            }
         }
         return true;
     }
