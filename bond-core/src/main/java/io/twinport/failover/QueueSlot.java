@@ -55,11 +55,6 @@ final class QueueSlot extends QueueSlotDataFields {
         ROUTING.setRelease(this, r);
     }
 
-    /** @return the routing as last published (control thread's own view) */
-    Routing routingPlain() {
-        return (Routing) ROUTING.get(this);
-    }
-
     /** @return the newest generation the queue's thread has read */
     long ackAcquire() {
         // acquire: pairs with ackRelease; every burst before the ack happened-before this read

@@ -116,11 +116,6 @@ public final class WirePair implements AutoCloseable {
         return b;
     }
 
-    /** @return end A's MAC (also while end A is unplugged) */
-    public io.twinport.policy.MacAddress infoMacA() {
-        return infoA.mac();
-    }
-
     WirePort peerOf(WirePort end) {
         WirePort other = end.isEndA() ? b : a;
         // an end that was replaced by a re-plug has no peer any more

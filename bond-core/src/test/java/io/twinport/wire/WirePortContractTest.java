@@ -46,7 +46,7 @@ class WirePortContractTest extends PortContractTest {
 
         @Override
         public int injectRx(int queue, int count, int length) {
-            return PeerTraffic.inject(peer, pool, pair.infoMacA(), queue, count, length);
+            return PeerTraffic.inject(peer, pool, pair.a().mac(), queue, count, length);
         }
 
         @Override
