@@ -207,10 +207,7 @@ public abstract class AbstractPort implements Port {
         if (was == PortState.STARTED) {
             doStop();
         }
-        Claim c = claim;
-        if (c != null) {
-            claim = null;
-        }
+        claim = null; // a closed port has no owner
         doClose();
     }
 
