@@ -506,8 +506,14 @@ public final class UnixSocket implements AutoCloseable {
         }
     }
 
-    /** Shuts both directions down ({@code shutdown(SHUT_RDWR)}), waking a peer or a thread blocked on it. */
-    public void shutdown() {
+    /**
+     * Shuts both directions down ({@code shutdown(SHUT_RDWR)}), waking a peer or a thread blocked on it; no-op once
+     * closed (the descriptor number may already belong to someone else).
+     */
+    public synchronized void shutdown() {
+        if (closed) {
+            return;
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment errno = Libc.newErrnoSegment(arena);
             int rc = (int) SHUTDOWN.invokeExact(errno, fd, 2);
