@@ -47,6 +47,7 @@ import static io.twinport.virtio.VirtioNetFeatureBits.VIRTIO_NET_F_STATUS;
  *   <li>A device that breaks a ring rule, or a back-end that goes away for good (client mode), moves the port to
  *       {@link PortState#REMOVED}, removes it from its registry (SURPRISE) and records {@link #failure()}. The data
  *       path of a failed queue returns 0; {@link #close()} returns every buffer.</li>
+ *   <li>{@link #close()} closes the device (the vhost-user connection) and leaves the registry (CLOSED).</li>
  * </ul>
  */
 public final class VirtioNetPort extends AbstractPort implements VirtioNetDevice.Listener {
@@ -296,6 +297,9 @@ public final class VirtioNetPort extends AbstractPort implements VirtioNetDevice
         if (rings != null) {
             rings.close();
             rings = null;
+        }
+        if (registry != null) {
+            registry.remove(this, RemovalReason.CLOSED); // false if it already left (REMOVED)
         }
     }
 
