@@ -258,4 +258,50 @@ class TestpmdInteropTest {
                 + perQueue[1]);
         assertEquals(s.txPackets(), perQueue[0] + perQueue[1]);
     }
+
+    @Test
+    void serverModeSurvivesATestpmdRestartAndResumesTheRings() throws Exception {
+        String vdev = "net_vhost0,iface=" + sock + ",queues=1,client=1";
+        List<String> args = List.of("--forward-mode=rxonly", "--no-flush-rx");
+        // testpmd connects to us (client=1) and retries every second until we listen; the socket file is ours
+        testpmd = Testpmd.start(prefix, List.of(vdev), List.of(), args);
+        testpmd.startForwarding();
+        port = VirtioNetPort.open("vu0", VirtioUserOptions.client(sock.toString()).withServer(true), pool, registry);
+        port.configure(PortConfig.DEFAULT);
+        port.start();
+        awaitLink(true);
+        send(0, 5_000, 64);
+        awaitTestpmdRx(5_000);
+
+        testpmd.close(); // the back-end goes away
+        awaitLink(false);
+        assertEquals(PortState.STARTED, port.state(), "server mode: the port stays started and waits");
+        // frames sent while nobody serves the ring wait in it
+        Packet[] burst = new Packet[100];
+        assertEquals(100, pool.allocBulk(burst, 0, 100));
+        for (int i = 0; i < 100; i++) {
+            Frames.fill(burst[i], MacAddress.parse("02:00:00:00:00:02"), port.mac(), i, 64);
+        }
+        assertEquals(100, port.txBurst(0, burst, 0, 100));
+
+        testpmd = Testpmd.start(prefix, List.of(vdev), List.of(), args);
+        testpmd.startForwarding();
+        awaitLink(true);
+        assertEquals(1, port.xstats().get("vhost_reconnects"));
+        awaitTestpmdRx(100); // the new back-end picked the waiting frames up where the old one stopped
+        send(0, 2_000, 64);
+        awaitTestpmdRx(2_100);
+        assertEquals(2_100, testpmd.stopForwarding().getFirst().rxPackets());
+        assertTrue(testpmd.output().contains("last_avail_idx:5000"),
+                "the TX vring was resumed at used.idx 5000, not 0");
+    }
+
+    private void awaitLink(boolean up) {
+        long deadline = System.nanoTime() + WAIT_NANOS;
+        while (port.linkUp() != up && System.nanoTime() < deadline) {
+            registry.doWork();
+            Thread.onSpinWait();
+        }
+        assertEquals(up, port.linkUp(), "link");
+    }
 }

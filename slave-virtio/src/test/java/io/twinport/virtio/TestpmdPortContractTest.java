@@ -28,8 +28,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * and collects what our port sent, frame by frame and byte for byte. testpmd's forwarding stays stopped except while
  * the fixture injects or collects, so our TX ring fills when nobody collects (partial TX).
  *
- * <p>What it cannot do: control the link the way the contract's link test wants (testpmd has no command that
- * drops a vhost-user link and brings it back); the link events are covered by the server-mode restart test.
+ * <p>Both of our ports run in server mode and testpmd connects to them ({@code client=1}), so the link can be
+ * controlled for real: down is testpmd quitting, up is a new testpmd connecting, with the rings resumed.
  */
 class TestpmdPortContractTest extends PortContractTest {
     private static final String MISSING = Testpmd.missing();
@@ -49,49 +49,84 @@ class TestpmdPortContractTest extends PortContractTest {
         private final PacketPool pool;
         private final PortRegistry registry = new PortRegistry();
         private final PacketPool helperPool = PacketPool.create("contract-helper", 8192);
-        private final Testpmd testpmd;
-        private final VirtioNetPort port;
-        private final VirtioNetPort helper;
+        private Testpmd testpmd;
+        private VirtioNetPort port;
+        private VirtioNetPort helper;
 
         TestpmdFixture(PacketPool pool) {
             this.pool = pool;
-            Testpmd t = null;
-            VirtioNetPort p = null;
-            VirtioNetPort h = null;
+            VirtioNetPort[] opened = new VirtioNetPort[2];
+            RuntimeException[] failed = new RuntimeException[1];
+            // our ports listen (server mode); testpmd connects to both once it runs
+            Thread opener = Thread.ofPlatform().start(() -> {
+                try {
+                    opened[0] = VirtioNetPort.open("vu-contract", options(SOCK0), pool, registry);
+                    opened[1] = VirtioNetPort.open("vu-helper", options(SOCK1), helperPool, null);
+                } catch (RuntimeException e) {
+                    failed[0] = e;
+                }
+            });
             try {
-                t = Testpmd.start(PREFIX, List.of("net_vhost0,iface=" + SOCK0 + ",queues=2",
-                        "net_vhost1,iface=" + SOCK1 + ",queues=2"), List.of(SOCK0, SOCK1),
-                        // --no-flush-rx: "start" must not throw away what our port queued while forwarding stopped
-                        List.of("--forward-mode=io", "--rxq=2", "--txq=2", "--no-flush-rx"));
-                p = VirtioNetPort.open("vu-contract", VirtioUserOptions.client(SOCK0.toString()).withQueues(2), pool,
-                        registry);
-                h = VirtioNetPort.open("vu-helper", VirtioUserOptions.client(SOCK1.toString()).withQueues(2),
-                        helperPool, null);
-                h.configure(PortConfig.DEFAULT.withQueues(2, 2).withRingSize(1024));
-                h.start();
+                awaitSocket(SOCK0);
+                startTestpmd();
+                opener.join(TimeUnit.SECONDS.toMillis(30));
+                if (failed[0] != null) {
+                    throw failed[0];
+                }
+                port = opened[0];
+                helper = opened[1];
+                helper.configure(PortConfig.DEFAULT.withQueues(2, 2).withRingSize(1024));
+                helper.start();
                 long deadline = System.nanoTime() + WAIT_NANOS;
-                while (!h.linkUp() && System.nanoTime() < deadline) {
+                while (!helper.linkUp() && System.nanoTime() < deadline) {
                     Thread.onSpinWait();
                 }
-            } catch (IOException | RuntimeException e) {
-                if (h != null) {
-                    h.close();
+            } catch (InterruptedException | RuntimeException | Error e) {
+                try {
+                    opener.join(TimeUnit.SECONDS.toMillis(30));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
                 }
-                if (p != null) {
-                    p.close();
+                for (VirtioNetPort p : opened) {
+                    if (p != null) {
+                        p.close();
+                    }
                 }
-                if (t != null) {
-                    t.close();
+                if (testpmd != null) {
+                    testpmd.close();
                 }
                 helperPool.close();
-                if (e instanceof IOException io) {
-                    throw new UncheckedIOException(io);
+                if (e instanceof RuntimeException r) {
+                    throw r;
                 }
-                throw (RuntimeException) e;
+                throw new AssertionError(e);
             }
-            this.testpmd = t;
-            this.port = p;
-            this.helper = h;
+        }
+
+        private static VirtioUserOptions options(Path sock) {
+            return VirtioUserOptions.client(sock.toString()).withQueues(2).withServer(true);
+        }
+
+        private static void awaitSocket(Path sock) {
+            long deadline = System.nanoTime() + WAIT_NANOS;
+            while (!Files.exists(sock)) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no listening socket " + sock);
+                }
+                Thread.onSpinWait();
+            }
+        }
+
+        private void startTestpmd() {
+            try {
+                // client=1: testpmd connects to our sockets, which are ours to remove
+                // --no-flush-rx: "start" must not throw away what our port queued while forwarding stopped
+                testpmd = Testpmd.start(PREFIX, List.of("net_vhost0,iface=" + SOCK0 + ",queues=2,client=1",
+                        "net_vhost1,iface=" + SOCK1 + ",queues=2,client=1"), List.of(),
+                        List.of("--forward-mode=io", "--rxq=2", "--txq=2", "--no-flush-rx"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
 
         @Override
@@ -153,13 +188,12 @@ class TestpmdPortContractTest extends PortContractTest {
         }
 
         @Override
-        public boolean canControlLink() {
-            return false;
-        }
-
-        @Override
         public void setPeerLink(boolean up) {
-            throw new UnsupportedOperationException("testpmd cannot drop a vhost-user link on command");
+            if (up) {
+                startTestpmd(); // connects to our listening sockets again; the ports resume their rings
+            } else {
+                testpmd.close();
+            }
         }
 
         @Override
