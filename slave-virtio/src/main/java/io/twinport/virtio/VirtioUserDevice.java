@@ -104,7 +104,11 @@ public final class VirtioUserDevice implements VirtioNetDevice {
         public void onFailure(String reason) {
         }
     };
+    // close() and the monitor meet through these two volatiles (Dekker): either the monitor sees closing before it
+    // calls the listener, or close() sees inCallback and does not wait for a monitor that may be blocked on the
+    // listener's (the port's) lock, which close()'s caller holds.
     private volatile boolean closing;
+    private volatile boolean inCallback;
     private final Thread monitor;
 
     private VirtioUserDevice(VirtioUserOptions options, UnixSocket listenSocket, VhostUserFrontend first) {
@@ -560,26 +564,50 @@ public final class VirtioUserDevice implements VirtioNetDevice {
                 }
             }
             if (failed != null) {
-                listener.onLinkChange(false);
-                listener.onFailure(failed);
+                String why = failed;
+                callback(() -> {
+                    listener.onLinkChange(false);
+                    listener.onFailure(why);
+                });
                 return;
             }
             if (lost) {
-                listener.onLinkChange(false);
+                if (!callback(() -> listener.onLinkChange(false))) {
+                    return;
+                }
                 if (listenSocket == null) {
-                    listener.onFailure("vhost-user " + name + ": the back-end closed the connection");
+                    callback(() -> listener.onFailure("vhost-user " + name + ": the back-end closed the connection"));
                     return;
                 }
                 LOG.log(Level.INFO, "vhost-user " + name + ": the back-end went away; waiting for it to reconnect");
             }
             if (listenSocket != null && !connected()) {
                 back = acceptAgain();
-                if (back) {
-                    listener.onLinkChange(true);
+                if (back && !callback(() -> listener.onLinkChange(true))) {
+                    return;
                 }
             } else {
                 LockSupport.parkNanos(this, MONITOR_TICK_NANOS);
             }
+        }
+    }
+
+    /**
+     * Calls the listener unless the device is closing.
+     *
+     * @return false if the device is closing: the monitor must stop touching anything
+     */
+    private boolean callback(Runnable call) {
+        // volatile write, then volatile read: pairs with close() writing closing, then reading inCallback
+        inCallback = true;
+        try {
+            if (closing) {
+                return false;
+            }
+            call.run();
+            return !closing;
+        } finally {
+            inCallback = false;
         }
     }
 
@@ -595,6 +623,9 @@ public final class VirtioUserDevice implements VirtioNetDevice {
     private boolean acceptAgain() {
         UnixSocket s;
         try {
+            if (closing) {
+                return false; // close() waits for this thread before it closes the listening socket
+            }
             s = listenSocket.accept(ACCEPT_TICK_MILLIS);
         } catch (SyscallException e) {
             if (!closing) {
@@ -639,8 +670,9 @@ public final class VirtioUserDevice implements VirtioNetDevice {
 
     @Override
     public void close() {
+        // volatile write, then volatile read: see callback()
         closing = true;
-        if (Thread.currentThread() != monitor && monitor.isAlive()) {
+        if (Thread.currentThread() != monitor && monitor.isAlive() && !inCallback) {
             LockSupport.unpark(monitor);
             try {
                 monitor.join(5_000);

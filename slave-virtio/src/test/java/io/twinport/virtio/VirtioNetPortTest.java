@@ -246,10 +246,11 @@ class VirtioNetPortTest {
         String why = port.failure().orElseThrow();
         assertTrue(why.contains("rx0") && why.contains("used.ring[].id") && why.contains("1000"), why);
         assertFalse(port.linkUp());
+        // the port goes REMOVED first, then leaves the registry (on the device's monitor thread)
+        FakeBackend.waitFor(() -> registry.find("vu0").isEmpty(), "port left the registry");
         registry.doWork();
         PortEvent removed = events.stream().filter(e -> e.type() == PortEventType.REMOVED).findFirst().orElseThrow();
         assertEquals(RemovalReason.SURPRISE, removed.reason());
-        assertTrue(registry.find("vu0").isEmpty());
         port.close();
         assertEquals(0, pool.inUse(), "close returned every buffer");
     }
@@ -277,6 +278,7 @@ class VirtioNetPortTest {
         b.disconnect();
         FakeBackend.waitFor(() -> port.state() == PortState.REMOVED, "port REMOVED");
         assertTrue(port.failure().orElseThrow().contains("closed the connection"), port.failure().orElseThrow());
+        FakeBackend.waitFor(() -> registry.find("vu0").isEmpty(), "port left the registry");
         registry.doWork();
         assertTrue(events.stream().anyMatch(e -> e.type() == PortEventType.LINK_DOWN));
         assertTrue(events.stream().anyMatch(e -> e.type() == PortEventType.REMOVED));
@@ -317,9 +319,12 @@ class VirtioNetPortTest {
         assertEquals((byte) 0x5A, got[4].getByte(59));
         pool.freeBulk(got, 0, 5);
         assertEquals(1, port.xstats().get("vhost_reconnects"));
-        registry.doWork();
-        List<PortEventType> types = events.stream().map(PortEvent::type).toList();
-        int down = types.indexOf(PortEventType.LINK_DOWN);
-        assertTrue(down > 0 && types.subList(down, types.size()).contains(PortEventType.LINK_UP), types.toString());
+        // link state first, then its event (posted by the monitor thread right after)
+        FakeBackend.waitFor(() -> {
+            registry.doWork();
+            List<PortEventType> types = events.stream().map(PortEvent::type).toList();
+            int down = types.indexOf(PortEventType.LINK_DOWN);
+            return down > 0 && types.subList(down, types.size()).contains(PortEventType.LINK_UP);
+        }, "LINK_DOWN then LINK_UP delivered");
     }
 }

@@ -115,7 +115,7 @@ public final class UnixSocket implements AutoCloseable {
 
     private final String name;
     private final int fd;
-    private boolean closed;
+    private volatile boolean closed;
 
     private UnixSocket(String name, int fd) {
         this.name = name;
@@ -271,6 +271,7 @@ public final class UnixSocket implements AutoCloseable {
      * @return the connection, or null on timeout
      */
     public UnixSocket accept(int timeoutMillis) {
+        checkOpen("accept");
         int revents = poll(POLLIN, timeoutMillis);
         if ((revents & POLLIN) == 0) {
             if ((revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) {
@@ -309,6 +310,7 @@ public final class UnixSocket implements AutoCloseable {
      * @return the {@code revents} (0 on timeout)
      */
     public int poll(int events, int timeoutMillis) {
+        checkOpen("poll");
         try (Arena arena = Arena.ofConfined()) {
             // struct pollfd { int fd; short events; short revents; }
             MemorySegment pfd = arena.allocate(8, 4);
@@ -345,6 +347,7 @@ public final class UnixSocket implements AutoCloseable {
      * @throws SyscallException naming sendmsg and errno (EPIPE when the peer is gone)
      */
     public void send(byte[] data, int[] fds) {
+        checkOpen("sendmsg");
         if (fds.length > MAX_FDS) {
             throw new IllegalArgumentException("socket " + name + ": " + fds.length + " descriptors in one message, "
                     + "at most " + MAX_FDS);
@@ -425,6 +428,7 @@ public final class UnixSocket implements AutoCloseable {
      * @throws SyscallException naming recvmsg and errno, or if descriptors were truncated (they are closed)
      */
     public Received receive(byte[] dst, int off, int len) {
+        checkOpen("recvmsg");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(Math.max(1, len));
             MemorySegment iov = arena.allocate(IOVEC);
@@ -462,6 +466,13 @@ public final class UnixSocket implements AutoCloseable {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("recvmsg downcall failed", t);
+        }
+    }
+
+    /** Refuses calls on a closed socket: its descriptor number may already belong to someone else. */
+    private void checkOpen(String call) {
+        if (closed) {
+            throw new SyscallException(call + "(path=" + name + "): the socket is closed", Errno.EBADF);
         }
     }
 
