@@ -118,8 +118,16 @@ public final class VirtioNetTxQueue {
             int len = p.length();
             int hdr = p.dataOffset() - VirtioNetHdrDescriptor.SIZE;
             MemorySegment buf = p.buffer();
-            buf.set(LONG_UNALIGNED, hdr, 0L);     // flags, gso_type, hdr_len, gso_size, csum_start: none
-            buf.set(INT_UNALIGNED, hdr + 8, 0);   // csum_offset, num_buffers: 0
+            // A zero header: flags, gso_type, hdr_len, gso_size, csum_start (8 bytes), csum_offset, num_buffers (4).
+            // Written only if not zero already: the line was last read by the device on another core, and a read
+            // that hits our shared copy is far cheaper than a store that must take the line back (DPDK's
+            // virtqueue_clear_net_hdr does the same)
+            if (buf.get(LONG_UNALIGNED, hdr) != 0L) {
+                buf.set(LONG_UNALIGNED, hdr, 0L);
+            }
+            if (buf.get(INT_UNALIGNED, hdr + 8) != 0) {
+                buf.set(INT_UNALIGNED, hdr + 8, 0);
+            }
             vq.add(p, p.dataAddress() - VirtioNetHdrDescriptor.SIZE, len + VirtioNetHdrDescriptor.SIZE, false);
             room--;
             sent++;
