@@ -98,6 +98,21 @@ final class RingDevice {
         return chains;
     }
 
+    private final List<Chain> kept = new ArrayList<>();
+
+    /** @return chains kept from earlier pops, then the newly available ones */
+    List<Chain> pendingOrPop() {
+        List<Chain> all = new ArrayList<>(kept);
+        kept.clear();
+        all.addAll(popAvail());
+        return all;
+    }
+
+    /** @param chains chains to hand out again on the next {@link #pendingOrPop()} */
+    void keep(List<Chain> chains) {
+        kept.addAll(chains);
+    }
+
     /** @return avail.idx as published */
     int availIdx() {
         return (short) U16.getAcquire(avail, 2L) & 0xFFFF;
