@@ -7,10 +7,11 @@
 #   DPDK:  dpdk-testpmd --vdev net_virtio_user0,path=SOCK --forward-mode=txonly|rxonly
 # Direction "driver TX": the driver sends txonly, the device counts with rxonly; "driver RX": the device sends
 # txonly, the driver receives. Rates are the device's own per-second Rx-pps / Tx-pps (one instrument for both
-# drivers), the median over the steady seconds (the first two are warm-up). The device's totals are also checked
-# against the driver's.
+# drivers), the median over the steady seconds (the first two are warm-up). The drivers alternate for --rounds
+# rounds and each driver's best round is compared (these machines are shared: a round may lose its CPU to other
+# work); every round is printed. The device's totals are also checked against our driver's.
 #
-# usage: bench/scripts/virtio-vs-dpdk.sh [--duration SECONDS] [--txpkts BYTES]
+# usage: bench/scripts/virtio-vs-dpdk.sh [--duration SECONDS] [--txpkts BYTES] [--rounds N]
 # needs: root, dpdk-testpmd (Debian package dpdk), 256 free 2 MB hugepages, a JDK 25 (./twinport builds its jar).
 # Leaves nothing behind: the processes it started, their hugepage files, /var/run/dpdk/PREFIX* and the socket are
 # removed on exit, also on Ctrl-C.
@@ -18,11 +19,13 @@ set -euo pipefail
 
 duration=6
 txpkts=64
+rounds=3
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
         --txpkts) txpkts="$2"; shift 2 ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        --rounds) rounds="$2"; shift 2 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "virtio-vs-dpdk: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -101,9 +104,9 @@ total() { # RX-packets or TX-packets of the final forward statistics of port 0
 }
 
 run_ours() {
-    local dir=$1 fwdmode devmode log=$work/ours-$1.fwd
+    local dir=$1 r=$2 fwdmode devmode log=$work/ours-$1-$2.fwd
     if [ "$dir" = tx ]; then fwdmode=txonly devmode=rxonly; else fwdmode=rxonly devmode=txonly; fi
-    start_device "$devmode" "$work/ours-$dir.dev"
+    start_device "$devmode" "$work/ours-$dir-$r.dev"
     taskset -c 1 "$root/twinport" fwd --port "virtio-user,path=$sock" --mode "$fwdmode" --txpkts "$txpkts" \
         --duration "${duration}s" --stats-period 1s >"$log" 2>&1 || fail "our fwd failed: $(tail -3 "$log")"
     stop_pid "$dev_pid"
@@ -111,15 +114,15 @@ run_ours() {
 }
 
 run_dpdk() {
-    local dir=$1 drvmode devmode
+    local dir=$1 r=$2 drvmode devmode
     if [ "$dir" = tx ]; then drvmode=txonly devmode=rxonly; else drvmode=rxonly devmode=txonly; fi
-    start_device "$devmode" "$work/dpdk-$dir.dev"
+    start_device "$devmode" "$work/dpdk-$dir-$r.dev"
     rm -f "$work/drv.in"
     mkfifo "$work/drv.in"
     stdbuf -o0 dpdk-testpmd --lcores 0@1,1@1 --no-pci --single-file-segments --file-prefix="$prefix-drv" -m 256 \
         --log-level lib.eal:error --vdev "net_virtio_user0,path=$sock,queues=1" -- --forward-mode="$drvmode" \
         --nb-cores=1 --total-num-mbufs=16384 --stats-period 1 --txpkts="$txpkts" \
-        <"$work/drv.in" >"$work/dpdk-$dir.drv" 2>&1 &
+        <"$work/drv.in" >"$work/dpdk-$dir-$r.drv" 2>&1 &
     local drv=$!
     pids+=("$drv")
     exec 4>"$work/drv.in"
@@ -132,31 +135,41 @@ run_dpdk() {
     exec 3>&-
 }
 
-echo "virtio-vs-dpdk: device dpdk-testpmd net_vhost0 on CPU 0, drivers on CPU 1, ${duration} s each, ${txpkts}-byte frames"
+echo "virtio-vs-dpdk: device dpdk-testpmd net_vhost0 on CPU 0, drivers on CPU 1, ${duration} s each, ${txpkts}-byte frames, $rounds rounds"
 echo "virtio-vs-dpdk: load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on these CPUs skews the numbers)"
-for dir in tx rx; do
-    run_ours "$dir"
-    run_dpdk "$dir"
+for r in $(seq "$rounds"); do
+    for dir in tx rx; do
+        run_ours "$dir" "$r"
+        run_dpdk "$dir" "$r"
+    done
 done
 
-printf '\n%-34s %14s %14s %8s\n' "direction (rate at the device)" "twinport pps" "DPDK pps" "ratio"
+best() { sort -n | tail -1; }
+printf '\n%-30s %-28s %-28s\n' "rate at the device, pps" "twinport (per round)" "DPDK (per round)"
 for dir in tx rx; do
-    if [ "$dir" = tx ]; then
-        field=Rx-pps label="driver TX -> device rxonly"
-        ours_total=$(total RX-packets "$work/ours-tx.dev")
-        ours_sent=$(grep -a 'TX-packets:' "$work/ours-tx.fwd" | tail -1 | awk '{for (i = 1; i <= NF; i++) if ($i == "TX-packets:") print $(i + 1)}')
-        check="device counted $ours_total of the $ours_sent frames twinport sent"
-    else
-        field=Tx-pps label="device txonly -> driver RX"
-        ours_total=$(total TX-packets "$work/ours-rx.dev")
-        ours_got=$(grep -a 'RX-packets:' "$work/ours-rx.fwd" | tail -1 | awk '{for (i = 1; i <= NF; i++) if ($i == "RX-packets:") print $(i + 1)}')
-        check="twinport received $ours_got of the $ours_total frames the device sent (the rest were in flight at the end)"
-    fi
-    ours=$(median_rate "$field" "$work/ours-$dir.dev")
-    dpdk=$(median_rate "$field" "$work/dpdk-$dir.dev")
+    if [ "$dir" = tx ]; then field=Rx-pps label="driver TX -> device rxonly"; else field=Tx-pps label="device txonly -> driver RX"; fi
+    o=(); d=()
+    for r in $(seq "$rounds"); do
+        o+=("$(median_rate "$field" "$work/ours-$dir-$r.dev")")
+        d+=("$(median_rate "$field" "$work/dpdk-$dir-$r.dev")")
+    done
+    printf '%-30s %-28s %-28s\n' "$label" "${o[*]}" "${d[*]}"
+    eval "best_ours_$dir=$(printf '%s\n' "${o[@]}" | best)"
+    eval "best_dpdk_$dir=$(printf '%s\n' "${d[@]}" | best)"
+done
+ours_sent=$(grep -a 'TX-packets:' "$work/ours-tx-$rounds.fwd" | tail -1 | awk '{for (i = 1; i <= NF; i++) if ($i == "TX-packets:") print $(i + 1)}')
+dev_got=$(total RX-packets "$work/ours-tx-$rounds.dev")
+ours_got=$(grep -a 'RX-packets:' "$work/ours-rx-$rounds.fwd" | tail -1 | awk '{for (i = 1; i <= NF; i++) if ($i == "RX-packets:") print $(i + 1)}')
+dev_sent=$(total TX-packets "$work/ours-rx-$rounds.dev")
+echo "(last round: the device counted $dev_got of the $ours_sent frames twinport sent; twinport received $ours_got of"
+echo " the $dev_sent frames the device sent, the rest being in flight when fwd stopped)"
+
+printf '\n%-30s %14s %14s %10s\n' "best round" "twinport pps" "DPDK pps" "DPDK/ours"
+for dir in tx rx; do
+    if [ "$dir" = tx ]; then label="driver TX -> device rxonly"; else label="device txonly -> driver RX"; fi
+    eval "ours=\$best_ours_$dir; dpdk=\$best_dpdk_$dir"
     ratio=$(awk -v a="$ours" -v b="$dpdk" 'BEGIN {if (a > 0) printf "%.2fx", b / a; else print "n/a"}')
-    printf '%-34s %14s %14s %8s\n' "$label" "$ours" "$dpdk" "$ratio"
-    echo "    ($check)"
+    printf '%-30s %14s %14s %10s\n' "$label" "$ours" "$dpdk" "$ratio"
 done
 echo
-echo "ratio = DPDK pps / twinport pps (1.00x: as fast as DPDK). Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "DPDK/ours = DPDK pps / twinport pps (1.00x: as fast as DPDK). Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -15,7 +15,8 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Each frame goes out as one device-readable descriptor covering a zeroed 12-byte header written into the
  * packet's headroom and the frame right after it (VERSION_1 implies any descriptor layout): no copy. Transmitted
- * packets are freed when the device returns them (TX reclaim, at the start of each burst). A packet whose memory
+ * packets are freed when the device returns them (TX reclaim, in batches when fewer than a quarter of the
+ * descriptors, or fewer than the burst, are free). A packet whose memory
  * the device cannot see (from another pool) or without room for the header is copied into a buffer of this port's
  * pool first, counted in {@link #copied()}.
  *
@@ -37,6 +38,7 @@ public final class VirtioNetTxQueue {
     private final Virtq vq;
     private final PacketPool pool;
     private final Packet[] done;
+    private final int reclaimBelow;
     @SuppressWarnings("unused") // accessed through COPIED
     private long copied;
 
@@ -48,6 +50,7 @@ public final class VirtioNetTxQueue {
         this.vq = vq;
         this.pool = pool;
         this.done = new Packet[vq.size()];
+        this.reclaimBelow = Math.max(1, vq.size() / 4);
     }
 
     /** @return the virtqueue */
@@ -93,8 +96,13 @@ public final class VirtioNetTxQueue {
      * @return how many were taken (the caller keeps the rest); 0 once the device broke the ring
      */
     public int transmit(Packet[] pkts, int offset, int count, QueueCounters counters) {
-        reclaim();
         int room = vq.numFree();
+        if (room < count || room < reclaimBelow) {
+            // reclaim in batches, when the ring runs low: used.idx sits on a line the device keeps writing, so
+            // every look at it is a cache miss (DPDK's tx_free_thresh is the same idea)
+            reclaim();
+            room = vq.numFree();
+        }
         int i = 0;
         int sent = 0;
         long bytes = 0;
