@@ -22,6 +22,10 @@ public interface VirtioNetDevice extends AutoCloseable {
 
         /** @param reason the device is gone or broke a rule, for good; the message names what happened */
         void onFailure(String reason);
+
+        /** The config space changed (e.g. VIRTIO_NET_S_ANNOUNCE was set): the driver reads it again. */
+        default void onConfigChange() {
+        }
     }
 
     /** @return for messages, e.g. the socket path */

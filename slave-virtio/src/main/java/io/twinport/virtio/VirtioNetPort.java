@@ -28,6 +28,7 @@ import static io.twinport.virtio.VirtioNetFeatureBits.VIRTIO_F_VERSION_1;
 import static io.twinport.virtio.VirtioNetFeatureBits.VIRTIO_NET_F_CTRL_MAC_ADDR;
 import static io.twinport.virtio.VirtioNetFeatureBits.VIRTIO_NET_F_CTRL_RX;
 import static io.twinport.virtio.VirtioNetFeatureBits.VIRTIO_NET_F_CTRL_VQ;
+import static io.twinport.virtio.VirtioNetFeatureBits.VIRTIO_NET_F_GUEST_ANNOUNCE;
 import static io.twinport.virtio.VirtioNetFeatureBits.VIRTIO_NET_F_MAC;
 import static io.twinport.virtio.VirtioNetFeatureBits.VIRTIO_NET_F_MQ;
 import static io.twinport.virtio.VirtioNetFeatureBits.VIRTIO_NET_F_MRG_RXBUF;
@@ -73,6 +74,7 @@ public final class VirtioNetPort extends AbstractPort implements VirtioNetDevice
     private VirtioNetCtrlQueue ctrl;
     private int rxInUse;
     private volatile String failure;
+    private volatile long announceRequests;
 
     private VirtioNetPort(PortInfo info, VirtioNetDevice device, PacketPool pool, PortRegistry registry,
                           long features, int maxPairs) {
@@ -312,6 +314,21 @@ public final class VirtioNetPort extends AbstractPort implements VirtioNetDevice
         }
     }
 
+    /**
+     * The device asks the driver to announce itself (VIRTIO_NET_S_ANNOUNCE with GUEST_ANNOUNCE, 5.1.6.5.3): counted
+     * ({@code announce_requests}) and acknowledged on the control queue. Sending the gratuitous frames is the
+     * failover port's business (it knows which member is active).
+     */
+    @Override
+    public synchronized void onConfigChange() {
+        if (state() != PortState.STARTED || (features & VIRTIO_NET_F_GUEST_ANNOUNCE) == 0 || ctrl == null
+                || !device.config().announce()) {
+            return;
+        }
+        announceRequests++;
+        ctrlCommand(VirtioNetCtrl.VIRTIO_NET_CTRL_ANNOUNCE, VirtioNetCtrl.VIRTIO_NET_CTRL_ANNOUNCE_ACK, new byte[0]);
+    }
+
     @Override
     public void onFailure(String reason) {
         failure = reason;
@@ -356,6 +373,7 @@ public final class VirtioNetPort extends AbstractPort implements VirtioNetDevice
             x.put("vhost_reconnects", d.reconnects());
             x.put("failed_kicks", d.failedKicks());
         }
+        x.put("announce_requests", announceRequests);
         x.put("features", features);
     }
 }

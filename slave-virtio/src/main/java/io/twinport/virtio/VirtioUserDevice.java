@@ -481,9 +481,16 @@ public final class VirtioUserDevice implements VirtioNetDevice {
         }
     }
 
-    /** Sets VIRTIO_NET_S_ANNOUNCE in the status, as a host does after migrating the device. */
-    public synchronized void requestAnnounce() {
-        status |= VirtioNetConfig.VIRTIO_NET_S_ANNOUNCE;
+    /**
+     * Sets VIRTIO_NET_S_ANNOUNCE in the status and signals a config change, as a host does after migrating the
+     * device (5.1.6.5.3); the driver acks with VIRTIO_NET_CTRL_ANNOUNCE_ACK, which clears the bit. Control path;
+     * the listener is called on this thread, without this device's lock.
+     */
+    public void requestAnnounce() {
+        synchronized (this) {
+            status |= VirtioNetConfig.VIRTIO_NET_S_ANNOUNCE;
+        }
+        listener.onConfigChange();
     }
 
     /** @return true in promiscuous mode (the driver's last RX PROMISC command) */

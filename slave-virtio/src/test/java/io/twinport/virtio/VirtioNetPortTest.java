@@ -230,6 +230,25 @@ class VirtioNetPortTest {
         assertTrue(b.requests().contains(VhostUserRequest.GET_VRING_BASE));
     }
 
+    @Test
+    void anAnnounceRequestIsAcknowledgedOnTheControlQueue() {
+        backend(DPDK_FEATURES, FakeBackend.DPDK_PROTOCOL, 8, null);
+        VirtioNetPort port = open(client());
+        assertTrue(port.info().has(VirtioNetFeature.GUEST_ANNOUNCE));
+        port.configure(PortConfig.DEFAULT);
+        port.start();
+        VirtioUserDevice d = (VirtioUserDevice) port.device();
+        long commands = d.ctrlCommands();
+        d.requestAnnounce(); // what a host does after migrating the device
+        assertFalse(d.config().announce(), "ANNOUNCE_ACK cleared VIRTIO_NET_S_ANNOUNCE");
+        assertEquals(commands + 1, d.ctrlCommands());
+        assertEquals(1, port.xstats().get("announce_requests"));
+        port.stop();
+        d.requestAnnounce();
+        assertTrue(d.config().announce(), "a stopped driver does not answer");
+        assertEquals(1, port.xstats().get("announce_requests"));
+    }
+
     // ------------------------------------------------------------------ a device that breaks the rules
 
     @Test
