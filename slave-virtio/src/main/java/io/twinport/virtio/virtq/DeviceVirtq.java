@@ -55,7 +55,12 @@ public final class DeviceVirtq {
         }
     }
 
-    /** One buffer of a chain, inside a mapped region. */
+    /**
+     * One buffer of a chain, inside a mapped region.
+     *
+     * @param memory   the buffer's bytes
+     * @param writable true if the descriptor is device-writable
+     */
     public record Buffer(MemorySegment memory, boolean writable) {
     }
 
@@ -106,7 +111,10 @@ public final class DeviceVirtq {
         return null;
     }
 
-    /** @return the head of the next available chain, or -1 if none; advances past it */
+    /**
+     * @return the head of the next available chain, or -1 if none; advances past it
+     * @throws ChainException if avail.idx or the head is out of range
+     */
     public int nextAvail() throws ChainException {
         // acquire: the driver's descriptors are visible once avail.idx is
         int idx = (short) U16.getAcquire(avail, (long) AVAIL_IDX) & 0xFFFF;
