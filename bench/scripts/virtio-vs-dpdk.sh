@@ -12,7 +12,8 @@
 # work); every round is printed. The device's totals are also checked against our driver's.
 #
 # usage: bench/scripts/virtio-vs-dpdk.sh [--duration SECONDS] [--txpkts BYTES] [--rounds N]
-# needs: root, dpdk-testpmd (Debian package dpdk), 256 free 2 MB hugepages, a JDK 25 (./twinport builds its jar).
+# needs: root, dpdk-testpmd (Debian package dpdk), stdbuf, taskset, 2 CPUs, 256 free 2 MB hugepages, a JDK 25
+# (./twinport builds its jar if it is missing or stale).
 # Leaves nothing behind: the processes it started, their hugepage files, /var/run/dpdk/PREFIX* and the socket are
 # removed on exit, also on Ctrl-C.
 set -euo pipefail
@@ -39,6 +40,7 @@ fail() { echo "virtio-vs-dpdk: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || fail "needs root (hugepages for dpdk-testpmd)"
 command -v dpdk-testpmd >/dev/null 2>&1 || fail "no dpdk-testpmd on PATH (Debian package dpdk)"
 command -v stdbuf >/dev/null 2>&1 || fail "no stdbuf (coreutils)"
+command -v taskset >/dev/null 2>&1 || fail "no taskset (util-linux)"
 grep -qs ' /dev/hugepages hugetlbfs ' /proc/mounts || fail "no hugetlbfs at /dev/hugepages (mount -t hugetlbfs nodev /dev/hugepages)"
 free_pages=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 [ "$free_pages" -ge 256 ] || fail "$free_pages free hugepages, 256 needed (echo 512 > /proc/sys/vm/nr_hugepages)"
@@ -66,7 +68,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Builds the jar once, before anything is timed (stdout of the build goes to stderr).
+# Builds the jar once, before anything is timed, if the launcher finds it missing or stale (its build runs
+# mvn install); stdout of the build goes to stderr.
 "$root/twinport" version >/dev/null
 
 # start_device MODE: the vhost-user device, non-interactive, stats every second; stdin is a fifo kept open
