@@ -49,7 +49,8 @@ public abstract class PortContractTest {
 
     /**
      * @param pool the pool the port receives into and test packets come from
-     * @return a fixture whose port is created, not configured
+     * @return a fixture whose port is created, not configured; a driver whose peer is missing skips here with an
+     *         assumption naming what is missing
      */
     protected abstract PortFixture createFixture(PacketPool pool);
 
@@ -67,6 +68,10 @@ public abstract class PortContractTest {
 
     @AfterEach
     final void tearDownFixture() {
+        if (fixture == null) {
+            pool.close(); // createFixture skipped the test (an assumption, e.g. a missing peer program) or failed
+            return;
+        }
         try {
             fixture.close();
             assertEquals(0, pool.inUse(), "packets not returned to the pool after closing the port and its peer");
