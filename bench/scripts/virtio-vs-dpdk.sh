@@ -12,7 +12,7 @@
 # work); every round is printed. The device's totals are also checked against our driver's.
 #
 # usage: bench/scripts/virtio-vs-dpdk.sh [--duration SECONDS] [--txpkts BYTES] [--rounds N]
-# needs: root, dpdk-testpmd (Debian package dpdk), stdbuf, taskset, 2 CPUs, 256 free 2 MB hugepages, a JDK 25
+# needs: root, dpdk-testpmd (Debian package dpdk-dev), stdbuf, taskset, 2 CPUs, 256 free 2 MB hugepages, a JDK 25
 # (./twinport builds its jar if it is missing or stale).
 # Leaves nothing behind: the processes it started, their hugepage files, /var/run/dpdk/PREFIX* and the socket are
 # removed on exit, also on Ctrl-C.
@@ -38,7 +38,7 @@ fi
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 fail() { echo "virtio-vs-dpdk: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || fail "needs root (hugepages for dpdk-testpmd)"
-command -v dpdk-testpmd >/dev/null 2>&1 || fail "no dpdk-testpmd on PATH (Debian package dpdk)"
+command -v dpdk-testpmd >/dev/null 2>&1 || fail "no dpdk-testpmd on PATH (Debian package dpdk-dev)"
 command -v stdbuf >/dev/null 2>&1 || fail "no stdbuf (coreutils)"
 command -v taskset >/dev/null 2>&1 || fail "no taskset (util-linux)"
 grep -qs ' /dev/hugepages hugetlbfs ' /proc/mounts || fail "no hugetlbfs at /dev/hugepages (mount -t hugetlbfs nodev /dev/hugepages)"

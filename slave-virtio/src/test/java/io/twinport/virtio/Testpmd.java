@@ -63,7 +63,7 @@ final class Testpmd implements AutoCloseable {
                 }
             }
             if (!found) {
-                return "no " + BINARY + " on PATH (Debian package dpdk)";
+                return "no " + BINARY + " on PATH (Debian package dpdk-dev)";
             }
             boolean mounted = Files.readAllLines(Path.of("/proc/mounts")).stream()
                     .anyMatch(l -> l.contains(" /dev/hugepages hugetlbfs "));
