@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * files ({@code /dev/hugepages/PREFIXmap_*}), its runtime directory ({@code /var/run/dpdk/PREFIX}) and the socket
  * files it was given.
  */
-final class Testpmd implements AutoCloseable {
+public final class Testpmd implements AutoCloseable {
     static final String BINARY = "dpdk-testpmd";
     /** Free 2 MB pages one testpmd with {@code -m 256} needs. */
     static final int PAGES_NEEDED = 128;
@@ -39,17 +39,17 @@ final class Testpmd implements AutoCloseable {
     private int mark;
 
     /** Forward statistics of one port, from {@code stop} or from the exit report. */
-    record Stats(int port, long rxPackets, long rxDropped, long txPackets, long txDropped) {
+    public record Stats(int port, long rxPackets, long rxDropped, long txPackets, long txDropped) {
     }
 
     /** NIC statistics of one port, from {@code show port stats}. */
-    record PortStats(int port, long rxPackets, long rxMissed, long rxBytes, long txPackets) {
+    public record PortStats(int port, long rxPackets, long rxMissed, long rxBytes, long txPackets) {
     }
 
     /**
      * @return null if testpmd can run here, else one line naming what is missing
      */
-    static String missing() {
+    public static String missing() {
         try {
             String uid = Files.readAllLines(Path.of("/proc/self/status")).stream()
                     .filter(l -> l.startsWith("Uid:")).findFirst().orElse("Uid: -1").split("\\s+")[1];
@@ -101,7 +101,7 @@ final class Testpmd implements AutoCloseable {
      * @param args    application arguments after {@code --} (besides -i)
      * @return testpmd at its prompt
      */
-    static Testpmd start(String prefix, List<String> vdevs, List<Path> sockets, List<String> args)
+    public static Testpmd start(String prefix, List<String> vdevs, List<Path> sockets, List<String> args)
             throws IOException {
         for (Path s : sockets) {
             Files.deleteIfExists(s);
@@ -210,12 +210,12 @@ final class Testpmd implements AutoCloseable {
     }
 
     /** Starts forwarding. */
-    void startForwarding() {
+    public void startForwarding() {
         command("start", "packet forwarding - ports=");
     }
 
     /** @return the forward statistics {@code stop} prints, per port */
-    List<Stats> stopForwarding() {
+    public List<Stats> stopForwarding() {
         return parseStats(command("stop", "Done."));
     }
 
@@ -223,7 +223,7 @@ final class Testpmd implements AutoCloseable {
      * @param port a port
      * @return its NIC statistics
      */
-    PortStats portStats(int port) {
+    public PortStats portStats(int port) {
         String out = command("show port stats " + port, "Tx-bps:");
         int at = out.lastIndexOf("NIC statistics for port " + port);
         if (at < 0) {
@@ -254,7 +254,7 @@ final class Testpmd implements AutoCloseable {
     }
 
     /** @return the whole output so far */
-    String output() {
+    public String output() {
         synchronized (output) {
             return output.toString();
         }
@@ -331,7 +331,7 @@ final class Testpmd implements AutoCloseable {
     }
 
     /** @return true if the prefix left no hugepage file and no runtime directory */
-    static boolean leftNothing(String prefix) {
+    public static boolean leftNothing(String prefix) {
         try (DirectoryStream<Path> d = Files.newDirectoryStream(Path.of("/dev/hugepages"), prefix + "map_*")) {
             if (d.iterator().hasNext()) {
                 return false;
