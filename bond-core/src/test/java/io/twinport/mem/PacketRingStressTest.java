@@ -5,6 +5,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -27,12 +29,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class PacketRingStressTest {
     private static final int THREADS = 4;
-    private static final int ITERATIONS = 50_000;
+    private static final int ITERATIONS = 20_000;
     private static final int MAX_BURST = 32;
 
     private PacketPool pool;
     private AtomicIntegerArray owner;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final List<Thread> started = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
@@ -41,8 +45,18 @@ class PacketRingStressTest {
     }
 
     @AfterEach
-    void tearDown() {
-        pool.close();
+    void tearDown() throws InterruptedException {
+        // Stop the workers first: after a timeout or a failed assertion they may still be writing into the pool's
+        // memory, and unmapping it under them would crash the test JVM (and every other test's result with it).
+        stopped.set(true);
+        boolean allStopped = true;
+        for (Thread t : started) {
+            t.join(TimeUnit.SECONDS.toMillis(10));
+            allStopped &= !t.isAlive();
+        }
+        if (allStopped) {
+            pool.close();
+        } // else: leave the mapping to the JVM's exit rather than pull it from under a running thread
     }
 
     /** What one thread does; {@code id} is 1-based, {@code rnd} seeded per thread so a failure can be replayed. */
@@ -65,6 +79,7 @@ class PacketRingStressTest {
                 }
             }, "stress-" + id);
             threads[t].setDaemon(true); // a wedged thread must not keep the test JVM alive
+            started.add(threads[t]);
             threads[t].start();
         }
         go.countDown();
@@ -79,7 +94,7 @@ class PacketRingStressTest {
     }
 
     private boolean failed() {
-        return failure.get() != null;
+        return failure.get() != null || stopped.get();
     }
 
     private void claim(int id, Packet p) {
