@@ -18,6 +18,7 @@ import io.twinport.registry.PortRegistry;
 import io.twinport.testing.Frames;
 import io.twinport.vf.AfPacketOptions;
 import io.twinport.vf.AfPacketPort;
+import io.twinport.vf.Ip;
 import io.twinport.vf.NetdevSelection;
 import io.twinport.vf.NetdevWatcher;
 import io.twinport.virtio.Testpmd;
@@ -27,7 +28,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -149,7 +149,7 @@ class VirtioVethFailoverTest {
             // stage 2: the veth is deleted under traffic; traffic carries on on virtio
             long testpmdBefore = testpmd.portStats(0).rxPackets();
             long b1AtUnplug = rxPackets(base + "b1");
-            ip("link", "del", base + "a1");
+            Ip.run("link", "del", base + "a1");
             await(() -> fp.active().orElse(null) == standby, "TX moves to the virtio standby");
             Testpmd pmd = testpmd;
             awaitSlowly(() -> pmd.portStats(0).rxPackets() >= testpmdBefore + FRAMES_PER_STAGE, "traffic at testpmd");
@@ -231,7 +231,7 @@ class VirtioVethFailoverTest {
                 virtio.close();
             }
             for (String l : links) {
-                ipQuiet("link", "del", l); // deletes the peer with it
+                Ip.quiet("link", "del", l); // deletes the peer with it
             }
             if (testpmd != null) {
                 testpmd.close();
@@ -257,35 +257,16 @@ class VirtioVethFailoverTest {
     /** @return null if the test can run here, else one line naming what is missing */
     private static String missing() {
         String testpmd = Testpmd.missing(); // root, dpdk-testpmd, hugetlbfs, 128 free hugepages
-        if (testpmd != null) {
-            return testpmd;
-        }
-        try {
-            Process p = new ProcessBuilder("ip", "-V").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                return "needs iproute2: `ip -V` failed";
-            }
-        } catch (IOException e) {
-            return "needs iproute2: `ip` not found on PATH";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted while looking for `ip`";
-        }
-        return null;
+        return testpmd != null ? testpmd : Ip.missing();
     }
 
     /** Creates a veth pair whose end {@code a} has {@code mac} from its first moment, IPv6 off, both ends up. */
-    private static void createVeth(String a, String b, MacAddress mac) throws IOException {
-        ip("link", "add", a, "address", mac.toString(), "type", "veth", "peer", "name", b);
-        for (String end : List.of(a, b)) {
-            Path p = Path.of("/proc/sys/net/ipv6/conf", end, "disable_ipv6");
-            if (Files.exists(p)) {
-                Files.writeString(p, "1"); // the kernel sends nothing by itself: the peer counts only our frames
-            }
-        }
-        ip("link", "set", "dev", b, "up");
-        ip("link", "set", "dev", a, "up");
+    private static void createVeth(String a, String b, MacAddress mac) {
+        Ip.run("link", "add", a, "address", mac.toString(), "type", "veth", "peer", "name", b);
+        Ip.quietKernel(null, a); // the kernel sends nothing by itself: the peer counts only our frames
+        Ip.quietKernel(null, b);
+        Ip.run("link", "set", "dev", b, "up");
+        Ip.run("link", "set", "dev", a, "up");
     }
 
     /** @return the netdev's RX packet counter (the veth peer counts every frame its other end transmitted) */
@@ -295,37 +276,6 @@ class VirtioVethFailoverTest {
                     .strip());
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the RX counter of " + ifname + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void ip(String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("ip");
-        cmd.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                throw new IllegalStateException(String.join(" ", cmd) + ": no exit in 10 s");
-            }
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", cmd) + " exited " + p.exitValue() + ": "
-                        + new String(out, StandardCharsets.UTF_8));
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(String.join(" ", cmd) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(String.join(" ", cmd) + ": interrupted", e);
-        }
-    }
-
-    private static void ipQuiet(String... args) {
-        try {
-            ip(args);
-        } catch (RuntimeException ignored) {
-            // already gone
         }
     }
 

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * Runs iproute2's {@code ip} for the tests, and says why a test must skip: these tests need root (to create veth
  * pairs and namespaces, and to open AF_PACKET sockets) and the {@code ip} program.
  */
-final class Ip {
+public final class Ip {
     private static final String MISSING = findMissing();
 
     private Ip() {
@@ -50,6 +50,11 @@ final class Ip {
         return null;
     }
 
+    /** @return null if the tests can run here (root and {@code ip}), else one line naming what is missing */
+    public static String missing() {
+        return MISSING;
+    }
+
     /** Skips the calling test, in one line naming what is missing, unless it runs as root with {@code ip}. */
     static void assumeRootAndIp() {
         Assumptions.assumeTrue(MISSING == null, MISSING);
@@ -71,7 +76,7 @@ final class Ip {
      * @return its standard output
      * @throws IllegalStateException with its output if it fails
      */
-    static String run(String... args) {
+    public static String run(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add("ip");
         cmd.addAll(List.of(args));
@@ -107,7 +112,7 @@ final class Ip {
      *
      * @param args the arguments
      */
-    static void quiet(String... args) {
+    public static void quiet(String... args) {
         try {
             run(args);
         } catch (RuntimeException ignored) {
@@ -143,7 +148,7 @@ final class Ip {
      * @param netns the namespace, or null for the test's own
      * @param ifname the netdev
      */
-    static void quietKernel(String netns, String ifname) {
+    public static void quietKernel(String netns, String ifname) {
         if (netns == null) {
             Path p = Path.of("/proc/sys/net/ipv6/conf", ifname, "disable_ipv6");
             if (Files.exists(p)) {
