@@ -1,12 +1,8 @@
 package io.twinport.e2e;
 
-import io.twinport.mem.Packet;
 import io.twinport.mem.PacketPool;
 import io.twinport.policy.MacAddress;
-import io.twinport.port.PortConfig;
 import io.twinport.vf.Ip;
-import io.twinport.virtio.device.VhostUserDeviceOptions;
-import io.twinport.virtio.device.VhostUserPort;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,10 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -63,32 +55,9 @@ class FwdAutoRealPortsTest {
         Path sock = dir.resolve("vm0.sock");
 
         PacketPool pool = PacketPool.create("e2e-fwd-auto", 4096);
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong hostReceived = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        VhostUserPort device = null;
-        Thread host = null;
+        DeviceHost host = null;
         try {
-            device = VhostUserPort.open("host-" + suffix, VhostUserDeviceOptions.server(sock.toString())
-                    .withFailover(true).withMac(mac), pool, null);
-            device.configure(PortConfig.DEFAULT);
-            device.start();
-            VhostUserPort hostSide = device;
-            host = Thread.ofPlatform().name("e2e-fa-host").start(() -> {
-                Packet[] burst = new Packet[32];
-                try {
-                    while (!stop.get()) {
-                        int got = hostSide.rxBurst(0, burst, 0, burst.length);
-                        pool.freeBulk(burst, 0, got);
-                        hostReceived.addAndGet(got);
-                        if (got == 0) {
-                            LockSupport.parkNanos(100_000);
-                        }
-                    }
-                } catch (Throwable t) {
-                    failure.set(t);
-                }
-            });
+            host = new DeviceHost("host-" + suffix, sock, mac, pool);
             Ip.run("link", "add", vf, "address", mac.toString(), "type", "veth", "peer", "name", peer);
             Ip.quietKernel(null, vf); // the kernel sends nothing by itself: the peer counts only fwd's frames
             Ip.quietKernel(null, peer);
@@ -123,25 +92,22 @@ class FwdAutoRealPortsTest {
 
             // every frame is counted on one path or the other, once fwd's last frames have arrived
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (rxPackets(peer) + hostReceived.get() < COUNT && System.nanoTime() < deadline) {
+            while (rxPackets(peer) + host.received() < COUNT && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             long onVf = rxPackets(peer);
-            long onVirtio = hostReceived.get();
+            long onVirtio = host.received();
             assertEquals(COUNT, onVf + onVirtio, "frames at the veth's peer (" + onVf + ") and at the device ("
                     + onVirtio + ")");
             assertTrue(onVf > 0, "the VF carried traffic once attached: " + onVf + " at its peer, " + onVirtio
                     + " on virtio\n" + err);
-            assertNull(failure.get(), () -> "the host's data path threw: " + failure.get());
+            Throwable thrown = host.failure();
+            assertNull(thrown, () -> "the host's data path threw: " + thrown);
             System.out.printf("fwd --auto: %d frames on the failover port: %d via the veth, %d via virtio%n", COUNT,
                     onVf, onVirtio);
         } finally {
-            stop.set(true);
             if (host != null) {
-                host.join(10_000);
-            }
-            if (device != null) {
-                device.close();
+                host.close();
             }
             Ip.quiet("link", "del", vf); // deletes the peer with it
             Files.deleteIfExists(sock);

@@ -23,8 +23,6 @@ import io.twinport.vf.NetdevSelection;
 import io.twinport.vf.NetdevWatcher;
 import io.twinport.virtio.VirtioNetPort;
 import io.twinport.virtio.VirtioUserOptions;
-import io.twinport.virtio.device.VhostUserDeviceOptions;
-import io.twinport.virtio.device.VhostUserPort;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -38,7 +36,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -54,7 +51,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The failover loop with real members and no configuration at all on the guest side. The standby is our virtio-net
  * driver, opened with nothing but the socket path; its vhost-user device is twinport's own
- * ({@link VhostUserPort}, {@code failover=on} and a MAC, as a host with QEMU's {@code failover=on} offers them), so
+ * ({@link DeviceHost}: {@code failover=on} and a MAC, as a host with QEMU's {@code failover=on} offers them), so
  * the driver negotiates STANDBY and takes the MAC from the device. A host thread receives and counts on the device's
  * port what the guest sends over virtio. The primary is a veth end with the same MAC, discovered by the
  * {@link NetdevWatcher} (only this test's veth names are selected, so the machine's other netdevs are left alone):
@@ -95,38 +92,15 @@ class VirtioVethFailoverTest {
         List<FailoverEvent> events = new CopyOnWriteArrayList<>();
         List<AfPacketPort> vethPorts = new CopyOnWriteArrayList<>();
         AtomicBoolean stopApp = new AtomicBoolean();
-        AtomicBoolean stopHost = new AtomicBoolean();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        AtomicLong hostReceived = new AtomicLong();
-        VhostUserPort device = null;
+        DeviceHost host = null;
         VirtioNetPort virtio = null;
         Thread app = null;
-        Thread host = null;
         AutoCloseable failoverListening = manager.addListener(events::add);
         AutoCloseable portListening = registry.addListener(e -> collect(e, vethPorts));
         try {
-            // the host: our vhost-user device, listening, offering STANDBY and the MAC (its own registry: it is
-            // not the guest's port)
-            device = VhostUserPort.open("host-" + suffix, VhostUserDeviceOptions.server(sock.toString())
-                    .withFailover(true).withMac(mac), pool, null);
-            device.configure(PortConfig.DEFAULT);
-            device.start();
-            VhostUserPort hostSide = device;
-            host = Thread.ofPlatform().name("e2e-vv-host").start(() -> {
-                Packet[] burst = new Packet[32];
-                try {
-                    while (!stopHost.get()) {
-                        int got = hostSide.rxBurst(0, burst, 0, burst.length);
-                        pool.freeBulk(burst, 0, got);
-                        hostReceived.addAndGet(got);
-                        if (got == 0) {
-                            LockSupport.parkNanos(100_000);
-                        }
-                    }
-                } catch (Throwable t) {
-                    failure.set(t);
-                }
-            });
+            // the host: our vhost-user device, listening, offering STANDBY and the MAC
+            host = new DeviceHost("host-" + suffix, sock, mac, pool);
             manager.startControlThread("e2e-vv-control");
             watcher.startThread("e2e-vv-watcher");
 
@@ -173,11 +147,12 @@ class VirtioVethFailoverTest {
             assertNull(failure.get(), () -> "the data path threw: " + failure.get());
 
             // stage 2: the veth is deleted under traffic; traffic carries on on virtio
-            long hostBefore = hostReceived.get();
+            DeviceHost hostSide = host;
+            long hostBefore = hostSide.received();
             long b1AtUnplug = rxPackets(base + "b1");
             Ip.run("link", "del", base + "a1");
             await(() -> fp.active().orElse(null) == standby, "TX moves to the virtio standby");
-            await(() -> hostReceived.get() >= hostBefore + FRAMES_PER_STAGE, "traffic at the device's host side");
+            await(() -> hostSide.received() >= hostBefore + FRAMES_PER_STAGE, "traffic at the device's host side");
             assertNull(failure.get(), () -> "the data path threw: " + failure.get());
 
             // stage 3: a new veth with the same MAC appears; traffic returns to it
@@ -196,12 +171,13 @@ class VirtioVethFailoverTest {
 
             // exact counts once the traffic has stopped (bounded waits for what is still in flight)
             long virtioSent = standby.stats().txPackets();
-            await(() -> hostReceived.get() == virtioSent, "the device's host side counts what the virtio member sent"
+            await(() -> hostSide.received() == virtioSent, "the device's host side counts what the virtio member sent"
                     + " (" + virtioSent + ")");
             long vethSent = second.stats().txPackets();
             await(() -> rxPackets(base + "b2") == vethSent, "the new peer counts what the veth member sent ("
                     + vethSent + ")");
-            assertEquals(virtioSent, device.stats().rxPackets(), "the device port's RX counter");
+            assertEquals(virtioSent, host.port().stats().rxPackets(), "the device port's RX counter");
+            assertNull(host.failure(), () -> "the host's data path threw: " + hostSide.failure());
             assertSame(second, fp.active().orElseThrow());
             System.out.printf("virtio+veth failover: first veth's peer got %d frames before the unplug, the device got %d"
                     + " (= the virtio member's TX), the new veth's peer got %d (= its member's TX)%n", b1AtUnplug,
@@ -258,12 +234,8 @@ class VirtioVethFailoverTest {
             for (String l : links) {
                 Ip.quiet("link", "del", l); // deletes the peer with it
             }
-            stopHost.set(true);
             if (host != null) {
-                host.join(10_000);
-            }
-            if (device != null) {
-                device.close();
+                host.close();
             }
             registry.doWork();
             registry.close();
