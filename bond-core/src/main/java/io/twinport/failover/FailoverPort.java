@@ -3,6 +3,7 @@ package io.twinport.failover;
 import io.twinport.mem.Packet;
 import io.twinport.mem.PacketPool;
 import io.twinport.policy.announce.AnnouncementsDue;
+import io.twinport.policy.config.Durations;
 import io.twinport.policy.selection.ActiveMember;
 import io.twinport.policy.selection.ActiveSelector;
 import io.twinport.policy.selection.ManualOverride;
@@ -61,6 +62,11 @@ public final class FailoverPort extends AbstractPort {
     public static final String DRIVER = "failover";
     private static final System.Logger LOG = System.getLogger(FailoverPort.class.getName());
     private static final int CONTROL_POOL_SIZE = 64;
+    /**
+     * Graceful unplug: how long past the drain time RX keeps polling a leaving member that still delivers frames
+     * (the network has not learned the new path) before it leaves it anyway.
+     */
+    static final long DRAIN_LIMIT_NANOS = 1_000_000_000L;
 
     private final FailoverOptions options;
     private final ActiveSelector selector;
@@ -141,9 +147,19 @@ public final class FailoverPort extends AbstractPort {
         Routing r = slot.routingAcquire();
         slot.acknowledge(r.generation());
         Port[] members = r.rx();
+        int drainFrom = r.drainFrom();
         int n = 0;
-        for (int i = 0; i < members.length && n < max; i++) {
+        for (int i = 0; i < drainFrom && n < max; i++) {
             n += members[i].rxBurst(queue, pkts, offset + n, max - n);
+        }
+        if (drainFrom < members.length && n < max) {
+            for (int i = drainFrom; i < members.length && n < max; i++) {
+                n += members[i].rxBurst(queue, pkts, offset + n, max - n);
+            }
+            if (n < max) {
+                // every draining member was polled and gave less than the room it was offered: its RX was emptied
+                slot.drainedRelease(r.generation());
+            }
         }
         if (n > 0) {
             int id = id();
@@ -419,9 +435,13 @@ public final class FailoverPort extends AbstractPort {
 
     /**
      * The host warns that it will unplug a member (the graceful path of a migration): TX moves to the other member;
-     * RX keeps polling the leaving member for {@link FailoverOptions#gracefulDrainNanos()} so that frames on their
-     * way still arrive; then RX leaves it too, and once every queue has acknowledged, the member is stopped and
-     * released. The future completes then: the host may unplug it without losing a packet this port sent.
+     * RX keeps polling the leaving member for at least {@link FailoverOptions#gracefulDrainNanos()} so that frames on
+     * their way still arrive, and after that until every RX queue has emptied it once (a burst that got less than it
+     * asked for), so a queue thread that was not scheduled during the drain time still gets its frames (a member
+     * that keeps filling every burst is left
+     * {@value #DRAIN_LIMIT_NANOS} ns after the drain time, with a warning); then RX leaves it too, and once every
+     * queue has acknowledged, the member is stopped and released. The future completes then: the host may unplug it
+     * without losing a packet this port sent or a frame that reached the member before it went quiet.
      *
      * @param member the member's port
      * @return completes when the member is released; completed at once if it is not a member
@@ -625,14 +645,15 @@ public final class FailoverPort extends AbstractPort {
                 rx.add(m.port());
             }
         }
+        int drainFrom = rx.size();
         for (Leaving l : leaving) {
             if (l.member.draining && l.member.port().state() == PortState.STARTED) {
-                rx.add(l.member.port()); // graceful: RX keeps polling until the drain time is over
+                rx.add(l.member.port()); // graceful: RX keeps polling until the drain is over
             }
         }
         generation++;
         routing = new Routing(generation, active == null ? null : active.port(), rx.toArray(new Port[0]),
-                announceSeq);
+                drainFrom, announceSeq);
         for (QueueSlot s : rxSlots) {
             s.publishRelease(routing);
         }
@@ -658,6 +679,16 @@ public final class FailoverPort extends AbstractPort {
         return true;
     }
 
+    /** @return true if every RX queue has found the draining members empty at generation {@code gen} or later */
+    private boolean drained(long gen) {
+        for (QueueSlot s : rxSlots) {
+            if (s.drainedAcquire() < gen) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private int finishQuiescent(long now) {
         int work = 0;
         boolean idle = state() != PortState.STARTED;
@@ -673,6 +704,24 @@ public final class FailoverPort extends AbstractPort {
                 // graceful, phase 1: TX has left once the queues acked; RX keeps draining for the drain time
                 if (!idle && !(quiescent(l.generation) && now - l.since >= options.gracefulDrainNanos())) {
                     continue;
+                }
+                // phase 1b: the drain time is a lower bound, not a deadline: a queue thread that was not scheduled
+                // during it may still have frames waiting there. RX leaves the member only once every RX queue
+                // has emptied it (a burst that got less than it asked for) under a generation published after the
+                // drain time, or at the limit.
+                if (!idle && l.checkGeneration == 0) {
+                    publish(now);
+                    l.checkGeneration = generation;
+                    work++;
+                    continue;
+                }
+                if (!idle && !drained(l.checkGeneration)) {
+                    if (now - l.since < options.gracefulDrainNanos() + DRAIN_LIMIT_NANOS) {
+                        continue;
+                    }
+                    LOG.log(Level.WARNING, "failover port " + name() + ": " + l.member.port().name() + " still "
+                            + "receives " + Durations.format(now - l.since) + " after its graceful unplug began;"
+                            + " RX leaves it now (frames still arriving there are lost)");
                 }
                 l.member.draining = false;
                 publish(now); // phase 2: RX leaves it too
@@ -810,6 +859,7 @@ public final class FailoverPort extends AbstractPort {
     private static final class Leaving {
         final Member member;
         long generation;
+        long checkGeneration; // graceful: published once the drain time is over; 0 before
         final long since;
         final CompletableFuture<Void> done;
 

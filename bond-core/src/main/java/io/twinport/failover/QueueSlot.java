@@ -26,6 +26,7 @@ final class QueueSlot extends QueueSlotDataFields {
     private static final VarHandle ANNOUNCED;
     private static final VarHandle OFFERED;
     private static final VarHandle TAKEN;
+    private static final VarHandle DRAINED;
 
     static {
         try {
@@ -35,6 +36,7 @@ final class QueueSlot extends QueueSlotDataFields {
             ANNOUNCED = l.findVarHandle(QueueSlotDataFields.class, "announced", long.class);
             OFFERED = l.findVarHandle(QueueSlotDataFields.class, "offered", long.class);
             TAKEN = l.findVarHandle(QueueSlotDataFields.class, "taken", long.class);
+            DRAINED = l.findVarHandle(QueueSlotDataFields.class, "drained", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -67,6 +69,12 @@ final class QueueSlot extends QueueSlotDataFields {
         return (long) ANNOUNCED.getAcquire(this);
     }
 
+    /** @return the newest generation under which an RX burst emptied every draining member */
+    long drainedAcquire() {
+        // acquire: pairs with drainedRelease
+        return (long) DRAINED.getAcquire(this);
+    }
+
     /** @return packets offered to TX on this queue (opaque: monotonic, read for liveness) */
     long offeredOpaque() {
         return (long) OFFERED.getOpaque(this);
@@ -94,6 +102,19 @@ final class QueueSlot extends QueueSlotDataFields {
         if (ack != generation) {
             // release: every earlier burst (on older routings) is ordered before the acknowledgement
             ACK.setRelease(this, generation);
+        }
+    }
+
+    /**
+     * Records that this RX burst polled every draining member and each gave less than the room it was offered (it
+     * was emptied); one plain compare when already recorded for this generation.
+     *
+     * @param generation the generation of the routing this burst uses
+     */
+    void drainedRelease(long generation) {
+        if (drained != generation) {
+            // release: the empty polls are ordered before the control thread reads the record
+            DRAINED.setRelease(this, generation);
         }
     }
 
@@ -127,6 +148,7 @@ abstract class QueueSlotDataFields extends QueueSlotPad1 {
     long announced;
     long offered;
     long taken;
+    long drained;
 }
 
 /** Padding between the control thread's field and the data thread's fields. */

@@ -153,6 +153,68 @@ class FailoverPortTest {
     }
 
     @Test
+    void aGracefulUnplugWaitsForAnRxQueueThatWasNotPolledDuringTheDrainTime() {
+        try (Rig rig = new Rig()) {
+            WirePair s = rig.standby("s");
+            WirePair p = rig.primary("p");
+            FailoverPort fp = formStarted(rig, 1);
+            CompletableFuture<Void> done = rig.manager.prepareUnplug("pa");
+            rig.settle();
+            rig.send(fp, 0, 0, 1); // both queues acknowledge the switch
+            rig.receive(fp, 0);
+            rig.settle();
+            rig.advanceMillis(50); // the drain time passes while the RX thread is not scheduled
+            assertEquals(8, rig.inject(p, 0, 1000, 8), "frames reach the VF late");
+            rig.settle();
+            assertFalse(done.isDone(), "RX has not emptied the VF since the drain time");
+            assertTrue(p.a().owner().isPresent(), "not released");
+            List<Packet> received = rig.receive(fp, 0);
+            assertEquals(8, received.size(), "the late frames are received, not lost with the member");
+            received.forEach(Packet::free);
+            for (int round = 0; round < 5 && !done.isDone(); round++) {
+                rig.send(fp, 0, round + 1, 1);
+                rig.receive(fp, 0).forEach(Packet::free);
+                rig.settle();
+            }
+            assertTrue(done.isDone(), "released once RX emptied it");
+            rig.drain(s);
+            rig.drain(p);
+            rig.manager.onPortEvent(io.twinport.port.PortEvent.removed(p.a(), io.twinport.port.RemovalReason.GRACEFUL));
+        }
+    }
+
+    @Test
+    void aLeavingMemberThatKeepsReceivingIsLeftAtTheDrainLimit() {
+        try (Rig rig = new Rig()) {
+            WirePair s = rig.standby("s");
+            WirePair p = rig.primary("p");
+            FailoverPort fp = formStarted(rig, 1);
+            CompletableFuture<Void> done = rig.manager.prepareUnplug("pa");
+            Packet[] burst = new Packet[1];
+            long limitMillis = TimeUnit.NANOSECONDS.toMillis(FailoverOptions.DEFAULT_GRACEFUL_DRAIN_NANOS
+                    + FailoverPort.DRAIN_LIMIT_NANOS);
+            int got = 0;
+            int rounds = 0;
+            for (long t = 0; t <= limitMillis + 200 && !done.isDone(); t += 100, rounds++) {
+                // the network has not learned the new path: the VF receives more than RX takes in a burst
+                rig.inject(p, 0, 2 * rounds, 2);
+                int n = fp.rxBurst(0, burst, 0, 1); // one frame a round: never emptied
+                rig.pool.freeBulk(burst, 0, n);
+                got += n;
+                rig.send(fp, 0, rounds, 1);
+                rig.settle();
+                assertTrue(!done.isDone() || t >= limitMillis, "left before the limit, at " + t + " ms");
+                rig.advanceMillis(100);
+            }
+            assertTrue(done.isDone(), "left at the limit");
+            assertTrue(got >= limitMillis / 100, "RX kept taking a frame a round from the VF until the limit: " + got);
+            rig.drain(s);
+            rig.drain(p);
+            rig.manager.onPortEvent(io.twinport.port.PortEvent.removed(p.a(), io.twinport.port.RemovalReason.GRACEFUL));
+        }
+    }
+
+    @Test
     void aMemberWhoseTxRefusesEverythingCountsAsFailed() {
         FailoverOptions opts = Rig.QUIET.withTxStallNanos(TimeUnit.MILLISECONDS.toNanos(50));
         try (Rig rig = new Rig(opts)) {
