@@ -174,10 +174,10 @@ public final class Demo {
                 (type, data) -> timeline.post(System.nanoTime(), "host", type, data));
     }
 
-    private static Vf vf(boolean real, String path, String name, MacAddress hostMac, Guest guest, PacketPool hostPool,
-                         List<String> created) {
-        return real ? new VethVf(path, name, GUEST_MAC, guest.registry(), guest.pool(), hostPool, created)
-                : new WireVf(path, name, GUEST_MAC, hostMac, guest.registry());
+    private static Vf vf(boolean real, String path, String wireName, String vethTag, MacAddress hostMac, Guest guest,
+                         PacketPool hostPool, List<String> created) {
+        return real ? new VethVf(path, vethTag, GUEST_MAC, guest.registry(), guest.pool(), hostPool, created)
+                : new WireVf(path, wireName, GUEST_MAC, hostMac, guest.registry());
     }
 
     // ------------------------------------------------------------------ the run
@@ -201,6 +201,7 @@ public final class Demo {
         DirectionCounts toNetwork;
         DirectionCounts toGuest;
         long[] perPath = new long[PATHS.size()];
+        long receiveDrops = 0;
         String vfKind = options.real() ? "veth pairs, AF_PACKET on both ends" : "in-memory wire pairs";
         try {
             if (options.real()) {
@@ -210,9 +211,9 @@ public final class Demo {
             AutoCloseable listening = guest.addListener(e -> onGuestEvent(e));
             toClose.add(listening);
             rig = virtioRig(guest, hostPool);
-            Vf srcVf = vf(options.real(), "src-vf", "tpsrcvf", MacAddress.parse("02:00:00:00:5f:01"), guest,
+            Vf srcVf = vf(options.real(), "src-vf", "tpsrcvf", "s", MacAddress.parse("02:00:00:00:5f:01"), guest,
                     hostPool, vethNames);
-            Vf dstVf = vf(options.real(), "dst-vf", "tpdstvf", MacAddress.parse("02:00:00:00:df:01"), guest,
+            Vf dstVf = vf(options.real(), "dst-vf", "tpdstvf", "d", MacAddress.parse("02:00:00:00:df:01"), guest,
                     hostPool, vethNames);
             toClose.add(srcVf);
             toClose.add(dstVf);
@@ -268,6 +269,7 @@ public final class Demo {
             for (int i = 0; i < perPath.length; i++) {
                 perPath[i] = peer.rxFrames(i) + peer.txFrames(i);
             }
+            receiveDrops = srcVf.receiveDrops() + dstVf.receiveDrops();
             check(guest.failure(), "the guest's application thread failed", problems);
             check(peer.failure(), "the peer's thread failed", problems);
         } catch (RuntimeException e) {
@@ -315,14 +317,16 @@ public final class Demo {
                 problems.add(d.direction() + ": " + d.duplicated() + " frames duplicated");
             }
             if (!options.surprise() && d.lost() > 0) {
-                problems.add(d.direction() + ": " + d.lost() + " frames lost in a graceful migration");
+                problems.add(d.direction() + ": " + d.lost() + " frames lost in a graceful migration"
+                        + (receiveDrops > 0 ? " (the kernel dropped " + receiveDrops + " frames at full AF_PACKET"
+                        + " receive rings: a receiving thread was not scheduled in time)" : ""));
             }
         }
         List<Timeline.Event> events = timeline.events();
         DemoResult result = new DemoResult(options.surprise() ? "surprise" : "graceful", vfKind,
                 rig == null ? "" : rig.describe(), "host sequence: STAND-IN (" + SequentialMigration.class.getSimpleName()
                 + ")", options.ratePps(), options.phaseNanos(), PATHS, events, timeline.samples(), toNetwork, toGuest,
-                perPath, DemoResult.switchovers(events), DemoResult.virtioOnlyNanos(events),
+                perPath, receiveDrops, DemoResult.switchovers(events), DemoResult.virtioOnlyNanos(events),
                 o == null ? "none" : o.name(), problems, System.nanoTime() - start);
         summary(result);
         return result;
@@ -607,6 +611,10 @@ public final class Demo {
             paths.append(String.format(Locale.ROOT, "%s %,d  ", r.paths().get(i), r.framesPerPath()[i]));
         }
         out.printf(Locale.ROOT, "  frames per path (both directions, at the peer): %s%n", paths.toString().strip());
+        if (options.real()) {
+            out.printf(Locale.ROOT, "  frames the kernel dropped at full AF_PACKET receive rings (rx_missed): %,d%n",
+                    r.receiveDrops());
+        }
         if (r.problems().isEmpty()) {
             out.printf(Locale.ROOT, "  result: OK, migration %s; %s%n", r.outcome().toLowerCase(Locale.ROOT),
                     r.mode().equals("graceful") ? "nothing lost, nothing duplicated"

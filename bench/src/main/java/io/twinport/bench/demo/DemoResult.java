@@ -20,6 +20,7 @@ import java.util.Map;
  * @param toNetwork       the guest's frames
  * @param toGuest         the peer's frames
  * @param framesPerPath   frames per path, both directions, as the peer counted them
+ * @param receiveDrops    frames the kernel dropped at the VFs' AF_PACKET receive rings ({@code --real}; else 0)
  * @param switchovers     the guest's switchovers: t (s), from, to, reason, switch_ns
  * @param virtioOnlyNanos from the switch to the standby to the switch back to a VF, or -1
  * @param outcome         the migration's outcome ({@code COMPLETED}, {@code FAILED}, {@code none})
@@ -28,7 +29,7 @@ import java.util.Map;
  */
 public record DemoResult(String mode, String vfs, String virtio, String hostSequence, long ratePps, long phaseNanos,
                          List<String> paths, List<Timeline.Event> events, List<Timeline.Sample> samples,
-                         DirectionCounts toNetwork, DirectionCounts toGuest, long[] framesPerPath,
+                         DirectionCounts toNetwork, DirectionCounts toGuest, long[] framesPerPath, long receiveDrops,
                          List<Map<String, Object>> switchovers, long virtioOnlyNanos, String outcome,
                          List<String> problems, long totalNanos) {
     /** Copies the lists. */
@@ -98,6 +99,7 @@ public record DemoResult(String mode, String vfs, String virtio, String hostSequ
             perPath.put(paths.get(i), framesPerPath[i]);
         }
         m.put("frames_per_path", perPath);
+        m.put("receive_drops", receiveDrops);
         m.put("total_ns", totalNanos);
         return m;
     }

@@ -109,7 +109,8 @@ public final class PacedSender {
     }
 
     /**
-     * Offers the oldest waiting frames (one contiguous run of at most {@link #BURST}) to {@code tx}.
+     * Offers the oldest waiting frames (one contiguous run of at most {@link #BURST}) to {@code tx}; with none
+     * waiting, an empty burst.
      *
      * @param tx where to transmit
      * @return how many it took
@@ -117,6 +118,9 @@ public final class PacedSender {
     public int send(Tx tx) {
         long waiting = tail - head;
         if (waiting == 0) {
+            // an empty burst still does a burst's other work: a failover port's queue acknowledges a switchover and
+            // sends due announcements, an AF_PACKET port repeats a kick the kernel deferred
+            tx.txBurst(ring, 0, 0);
             return 0;
         }
         int at = (int) (head & mask);

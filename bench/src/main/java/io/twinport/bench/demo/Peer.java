@@ -118,6 +118,11 @@ public final class Peer {
                             }
                         }
                     }
+                    for (int i = 0; i < ports.length; i++) {
+                        if (i != at[0]) {
+                            ports[i].txBurst(rx, 0, 0); // empty: repeats a kick an AF_PACKET port had deferred
+                        }
+                    }
                     if (stopGenerating) {
                         sender.stopGenerating();
                     }

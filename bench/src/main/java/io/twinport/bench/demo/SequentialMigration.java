@@ -18,7 +18,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <pre>
  *  NONE ─► FAILOVER_NEGOTIATED ─migrate─► UNPLUG_REQUESTED ─► WAIT_UNPLUG ─► MIGRATING ─► COMPLETED
- *                                                      (surprise: straight to MIGRATING)  └─► FAILED (source VF back)
+ *                                  └─ surprise: the VF is pulled at once ───────────►┘          └─► FAILED (source VF back)
  * </pre>
  *
  * When the guest does not release the VF within the unplug timeout, it is unplugged anyway (a forced, surprise
@@ -69,7 +69,6 @@ public final class SequentialMigration implements HostMigration {
         long waitNanos = 0;
         String unplugReason;
         if (surprise) {
-            moveTo("migrating");
             ops.unplugVf(source, RemovalReason.SURPRISE);
             unplugReason = "surprise";
         } else {
@@ -90,10 +89,10 @@ public final class SequentialMigration implements HostMigration {
             }
             waitNanos = System.nanoTime() - waitBegin;
             ops.unplugVf(source, unplugReason.equals("graceful") ? RemovalReason.GRACEFUL : RemovalReason.SURPRISE);
-            moveTo("migrating");
         }
         emit("VF_UNPLUGGED", "vf", source.vf().path(), "host", source.name(), "reason", unplugReason,
                 "wait_unplug_ns", waitNanos);
+        moveTo("migrating");
         long virtioOnly = System.nanoTime();
         long transferBegin = System.nanoTime();
         try {

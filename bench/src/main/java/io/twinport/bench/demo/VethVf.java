@@ -24,6 +24,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * pair's name goes into a shared list at once, so that a shutdown hook (Ctrl-C) deletes it too.
  */
 public final class VethVf implements Vf {
+    /** Frames in the host side's rings: room for a peer thread that is not scheduled for a while. */
+    static final int HOST_RING_SIZE = 4096;
+
     private final String path;
     private final String base;
     private final MacAddress guestMac;
@@ -58,7 +61,7 @@ public final class VethVf implements Vf {
 
     /**
      * @param path          the path's name ({@code src-vf})
-     * @param tag           up to 5 characters in the netdevs' names
+     * @param tag           one to three characters in the netdevs' names ({@code s}: source, {@code d}: target)
      * @param guestMac      the guest's MAC
      * @param guestRegistry the guest's registry
      * @param guestPool     the guest's packet memory (the guest-side port receives into it)
@@ -67,10 +70,12 @@ public final class VethVf implements Vf {
      */
     public VethVf(String path, String tag, MacAddress guestMac, PortRegistry guestRegistry, PacketPool guestPool,
                   PacketPool hostPool, List<String> created) {
+        if (tag.isEmpty() || tag.length() > 3) {
+            throw new IllegalArgumentException("veth tag '" + tag + "': expected 1 to 3 characters");
+        }
         this.path = path;
-        // tp + 5 + 6 hex + plug digit + g/n = at most 15 characters (IFNAMSIZ - 1)
-        this.base = "tp" + tag.substring(Math.max(0, tag.length() - 3)) + String.format(Locale.ROOT, "%06x",
-                ThreadLocalRandom.current().nextInt(1 << 24));
+        // tp + tag + 6 hex digits + plug number + g/n: at most 15 characters (IFNAMSIZ - 1)
+        this.base = "tp" + tag + String.format(Locale.ROOT, "%06x", ThreadLocalRandom.current().nextInt(1 << 24));
         this.guestMac = guestMac;
         this.guestRegistry = guestRegistry;
         this.guestPool = guestPool;
@@ -112,7 +117,7 @@ public final class VethVf implements Vf {
         Veth.create(g, n, guestMac.toString());
         AfPacketPort host = AfPacketPort.open(n, hostPool, afOptions);
         ports.add(host);
-        host.configure(PortConfig.DEFAULT.withRingSize(1024));
+        host.configure(PortConfig.DEFAULT.withRingSize(HOST_RING_SIZE));
         host.start();
         hostEnd = host; // volatile: the peer sees a started port
         AfPacketPort guest = AfPacketPort.open(g, guestPool, afOptions);
@@ -136,6 +141,15 @@ public final class VethVf implements Vf {
             guestRegistry.remove(g, reason);
             Veth.delete(link);
         }
+    }
+
+    @Override
+    public long receiveDrops() {
+        long n = 0;
+        for (AfPacketPort p : ports) {
+            n += p.stats().rxMissed();
+        }
+        return n;
     }
 
     @Override

@@ -40,6 +40,14 @@ public interface Vf extends AutoCloseable {
      */
     void unplug(RemovalReason reason);
 
+    /**
+     * @return frames the kernel dropped at this VF's receive rings so far, on both sides (AF_PACKET's
+     *         {@code rx_missed}); 0 where nothing can drop (the in-memory wire pair refuses instead)
+     */
+    default long receiveDrops() {
+        return 0;
+    }
+
     /** Unplugs it if plugged and releases everything it holds (call once the peer stopped polling). */
     @Override
     void close();

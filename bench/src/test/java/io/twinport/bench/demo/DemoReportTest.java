@@ -47,7 +47,7 @@ class DemoReportTest {
         DirectionCounts toNetwork = new DirectionCounts("guest->network", 1000, 1000, 0, 0, 3, 0, 0);
         DirectionCounts toGuest = new DirectionCounts("network->guest", 900, 900, 0, 0, 0, 0, 0);
         return new DemoResult("graceful", "wire", "stand-in", "stand-in", 1000, 1_000_000_000L, paths, events,
-                samples, toNetwork, toGuest, new long[] {150, 300}, DemoResult.switchovers(events),
+                samples, toNetwork, toGuest, new long[] {150, 300}, 0, DemoResult.switchovers(events),
                 DemoResult.virtioOnlyNanos(events), "COMPLETED", List.of(), 3_000_000_000L);
     }
 

@@ -102,5 +102,12 @@ class PacedSenderTest {
         };
         assertEquals(5, s.send(tx));
         assertEquals(0, s.backlog());
+        int[] empty = {0};
+        assertEquals(0, s.send((pkts, off, n) -> {
+            assertEquals(0, n);
+            empty[0]++;
+            return 0;
+        }));
+        assertEquals(1, empty[0], "an empty backlog still makes an empty burst");
     }
 }
