@@ -8,6 +8,8 @@ import io.twinport.virtio.sys.UnixSocket;
 import io.twinport.virtio.vhost.VhostUserChannel;
 import io.twinport.virtio.vhost.VhostUserException;
 import io.twinport.virtio.vhost.VhostUserFrontend;
+import io.twinport.virtio.vhost.VhostUserMessage;
+import io.twinport.virtio.vhost.VhostUserMessageDescriptor;
 import io.twinport.virtio.vhost.VhostUserProtocolFeature;
 import io.twinport.virtio.virtq.DeviceVirtq;
 import io.twinport.virtio.virtq.Notifier;
@@ -65,7 +67,12 @@ public final class VirtioUserDevice implements VirtioNetDevice {
             | VIRTIO_NET_F_MQ | VIRTIO_NET_F_GUEST_ANNOUNCE;
     /** Protocol features this front-end uses. */
     private static final long PROTOCOL_FEATURES = VhostUserProtocolFeature.MQ.mask()
-            | VhostUserProtocolFeature.REPLY_ACK.mask() | VhostUserProtocolFeature.CONFIG.mask();
+            | VhostUserProtocolFeature.REPLY_ACK.mask() | VhostUserProtocolFeature.CONFIG.mask()
+            | VhostUserProtocolFeature.BACKEND_REQ.mask();
+    /** Device-model features that pass to the back-end when it offers them itself (a failover-aware back-end). */
+    private static final long MODEL_FROM_BACKEND = VIRTIO_NET_F_STANDBY | VIRTIO_NET_F_MAC;
+    /** VHOST_USER_BACKEND_CONFIG_CHANGE_MSG, a request on the back-end channel (vhost-user.rst). */
+    private static final int BACKEND_CONFIG_CHANGE_MSG = 2;
 
     private final VirtioUserOptions options;
     private final String name;
@@ -91,6 +98,9 @@ public final class VirtioUserDevice implements VirtioNetDevice {
     private boolean promiscuous;
     private boolean allMulticast;
     private MacAddress activeMac;
+    private UnixSocket backendChannel;
+    private boolean backendLinkDown;
+    private long configChanges;
     private long ctrlCommands;
     private long reconnects;
     private String failure;
@@ -120,8 +130,10 @@ public final class VirtioUserDevice implements VirtioNetDevice {
         this.maxPairs = options.queues();
         this.mac = options.mac() != null ? options.mac() : configMac(first);
         this.activeMac = mac;
+        // STANDBY: the port option (QEMU's failover=on), or a back-end that offers STANDBY with a MAC itself
+        boolean standby = options.failover() || (backendFeatures & MODEL_FROM_BACKEND) == MODEL_FROM_BACKEND;
         long model = VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_CTRL_VQ | VIRTIO_NET_F_CTRL_RX
-                | VIRTIO_NET_F_CTRL_MAC_ADDR | (options.failover() ? VIRTIO_NET_F_STANDBY : 0);
+                | VIRTIO_NET_F_CTRL_MAC_ADDR | (standby ? VIRTIO_NET_F_STANDBY : 0);
         long fromBackend = backendFeatures & BACKEND_FEATURES & (maxPairs > 1 ? -1L : ~VIRTIO_NET_F_MQ);
         if (maxPairs > 1) {
             model |= VIRTIO_NET_F_MQ;
@@ -140,7 +152,9 @@ public final class VirtioUserDevice implements VirtioNetDevice {
             closeEventFds();
             throw e;
         }
-        this.status = VirtioNetConfig.VIRTIO_NET_S_LINK_UP;
+        boolean up = backendLink(first); // may set ANNOUNCE, if the back-end asks for it already
+        this.backendLinkDown = !up;
+        this.status |= up ? VirtioNetConfig.VIRTIO_NET_S_LINK_UP : 0;
         this.monitor = Thread.ofPlatform().daemon(true).name("virtio-user-monitor " + name).unstarted(this::monitor);
     }
 
@@ -208,6 +222,44 @@ public final class VirtioUserDevice implements VirtioNetDevice {
         }
         this.backendFeatures = offered;
         this.protocolFeatures = proto;
+        if (backendChannel != null) {
+            backendChannel.close();
+            backendChannel = null;
+        }
+        if (VhostUserProtocolFeature.BACKEND_REQ.in(proto)) {
+            UnixSocket[] pair = UnixSocket.pair("vhost-user " + name + " backend-req");
+            try {
+                f.setBackendReqFd(pair[1].fd());
+            } catch (RuntimeException e) {
+                pair[0].close();
+                throw e;
+            } finally {
+                pair[1].close(); // the back-end has its copy
+            }
+            backendChannel = pair[0];
+        }
+    }
+
+    /**
+     * Reads the back-end's link (the status field of its config space), when it offers STATUS and CONFIG.
+     *
+     * @return false only if the back-end says its link is down
+     */
+    private boolean backendLink(VhostUserFrontend f) {
+        if (!VhostUserProtocolFeature.CONFIG.in(protocolFeatures) || (backendFeatures & VIRTIO_NET_F_STATUS) == 0) {
+            return true;
+        }
+        try {
+            byte[] c = f.getConfig(VirtioNetConfig.MAC_OFFSET, VirtioNetConfig.MAX_VIRTQUEUE_PAIRS_OFFSET);
+            int st = (c[VirtioNetConfig.STATUS_OFFSET] & 0xFF) | (c[VirtioNetConfig.STATUS_OFFSET + 1] & 0xFF) << 8;
+            if ((st & VirtioNetConfig.VIRTIO_NET_S_ANNOUNCE) != 0) {
+                status |= VirtioNetConfig.VIRTIO_NET_S_ANNOUNCE;
+            }
+            return (st & VirtioNetConfig.VIRTIO_NET_S_LINK_UP) != 0;
+        } catch (VhostUserException e) {
+            LOG.log(Level.WARNING, "vhost-user " + name + ": GET_CONFIG for the status failed: " + e.getMessage());
+            return true;
+        }
     }
 
     private MacAddress configMac(VhostUserFrontend f) {
@@ -285,9 +337,13 @@ public final class VirtioUserDevice implements VirtioNetDevice {
         return ctrlIndex;
     }
 
-    /** @return the features acknowledged to the back-end with SET_FEATURES */
+    /**
+     * @return the features acknowledged to the back-end with SET_FEATURES: the data-path features the driver took,
+     *         STANDBY and MAC when the back-end offered them itself, and bit 30
+     */
     public synchronized long backendAckFeatures() {
-        return (driverFeatures & backendFeatures & BACKEND_FEATURES) | (backendFeatures & VHOST_USER_F_PROTOCOL_FEATURES);
+        return (driverFeatures & backendFeatures & (BACKEND_FEATURES | MODEL_FROM_BACKEND))
+                | (backendFeatures & VHOST_USER_F_PROTOCOL_FEATURES);
     }
 
     /** @return the protocol features negotiated with the current back-end */
@@ -538,6 +594,10 @@ public final class VirtioUserDevice implements VirtioNetDevice {
         VhostUserFrontend f = fe;
         fe = null;
         status &= ~VirtioNetConfig.VIRTIO_NET_S_LINK_UP;
+        if (backendChannel != null) {
+            backendChannel.close();
+            backendChannel = null;
+        }
         if (f != null) {
             f.close();
         }
@@ -570,6 +630,18 @@ public final class VirtioUserDevice implements VirtioNetDevice {
                     lost = true;
                 }
             }
+            if (failed == null && !lost && backendRequests()) {
+                boolean up;
+                synchronized (this) {
+                    up = (status & VirtioNetConfig.VIRTIO_NET_S_LINK_UP) != 0;
+                }
+                if (!callback(() -> {
+                    listener.onLinkChange(up);
+                    listener.onConfigChange();
+                })) {
+                    return;
+                }
+            }
             if (failed != null) {
                 String why = failed;
                 callback(() -> {
@@ -597,6 +669,59 @@ public final class VirtioUserDevice implements VirtioNetDevice {
                 LockSupport.parkNanos(this, MONITOR_TICK_NANOS);
             }
         }
+    }
+
+    /**
+     * Serves the back-end request channel (PROTOCOL_F_BACKEND_REQ): on BACKEND_CONFIG_CHANGE_MSG, reads the
+     * back-end's config space again (its link and ANNOUNCE) and updates the model's status.
+     *
+     * @return true if the config changed and the driver must be told
+     */
+    private boolean backendRequests() {
+        synchronized (this) {
+            UnixSocket b = backendChannel;
+            if (b == null || fe == null) {
+                return false;
+            }
+            boolean changed = false;
+            try {
+                while ((b.poll(UnixSocket.POLLIN, 0) & (UnixSocket.POLLIN | UnixSocket.POLLHUP)) != 0) {
+                    VhostUserMessage m = new VhostUserChannel(b, name + " backend-req").receive(
+                            options.replyTimeoutMillis(), "a back-end request");
+                    UnixSocket.closeAll(m.fds());
+                    boolean ok = m.request() == BACKEND_CONFIG_CHANGE_MSG;
+                    if (ok) {
+                        configChanges++;
+                        backendLinkDown = !backendLink(fe);
+                        if (backendLinkDown) {
+                            status &= ~VirtioNetConfig.VIRTIO_NET_S_LINK_UP;
+                        } else {
+                            status |= VirtioNetConfig.VIRTIO_NET_S_LINK_UP;
+                        }
+                        changed = true;
+                    } else {
+                        LOG.log(Level.WARNING, "vhost-user " + name + ": back-end request " + m.request()
+                                + " not supported; refused");
+                    }
+                    if ((m.flags() & VhostUserMessageDescriptor.NEED_REPLY_MASK) != 0) {
+                        b.send(new VhostUserMessage(m.request(), VhostUserMessageDescriptor.VERSION
+                                | VhostUserMessageDescriptor.REPLY_MASK, VhostUserMessage.u64(ok ? 0 : 1), null)
+                                .encode(), new int[0]);
+                    }
+                }
+            } catch (VhostUserException | SyscallException e) {
+                LOG.log(Level.WARNING, "vhost-user " + name + ": the back-end request channel failed, closing it: "
+                        + e.getMessage());
+                backendChannel = null;
+                b.close();
+            }
+            return changed;
+        }
+    }
+
+    /** @return config changes the back-end signalled (BACKEND_CONFIG_CHANGE_MSG) */
+    public synchronized long configChanges() {
+        return configChanges;
     }
 
     /**
@@ -662,7 +787,10 @@ public final class VirtioUserDevice implements VirtioNetDevice {
                     pushQueues(f);
                 }
                 fe = f;
-                status |= VirtioNetConfig.VIRTIO_NET_S_LINK_UP;
+                backendLinkDown = !backendLink(f);
+                if (!backendLinkDown) {
+                    status |= VirtioNetConfig.VIRTIO_NET_S_LINK_UP;
+                }
                 reconnects++;
                 LOG.log(Level.INFO, "vhost-user " + name + ": back-end reconnected; rings resumed");
                 return true;

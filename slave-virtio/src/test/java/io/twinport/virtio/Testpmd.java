@@ -103,6 +103,23 @@ public final class Testpmd implements AutoCloseable {
      */
     public static Testpmd start(String prefix, List<String> vdevs, List<Path> sockets, List<String> args)
             throws IOException {
+        return start(prefix, List.of(), vdevs, sockets, args);
+    }
+
+    /**
+     * Starts testpmd interactively, as {@link #start(String, List, List, List)}, with more EAL options (e.g.
+     * {@code --in-memory --single-file-segments}, which a {@code net_virtio_user} front-end needs so that its memory fits the
+     * eight regions of SET_MEM_TABLE).
+     *
+     * @param prefix  a file prefix of its own
+     * @param eal     extra EAL options
+     * @param vdevs   {@code --vdev} values
+     * @param sockets socket files to remove afterwards
+     * @param args    application arguments after {@code --} (besides -i)
+     * @return testpmd at its prompt
+     */
+    public static Testpmd start(String prefix, List<String> eal, List<String> vdevs, List<Path> sockets,
+                                List<String> args) throws IOException {
         for (Path s : sockets) {
             Files.deleteIfExists(s);
         }
@@ -110,6 +127,7 @@ public final class Testpmd implements AutoCloseable {
         // stdbuf: testpmd's printf output must not sit in a pipe buffer while cmdline writes the next prompt
         List<String> cmd = new ArrayList<>(List.of("stdbuf", "-o0", "-e0", BINARY, "--lcores", "0@0,1@0", "--no-pci", "--file-prefix=" + prefix,
                 "-m", "256", "--huge-unlink", "--log-level", "lib.eal:error"));
+        cmd.addAll(eal);
         for (String v : vdevs) {
             cmd.add("--vdev");
             cmd.add(v);

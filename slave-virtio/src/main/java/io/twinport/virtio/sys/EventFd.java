@@ -71,6 +71,42 @@ public final class EventFd implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes ownership of an eventfd received from a peer (a vhost-user call or error fd). The caller checks that it
+     * is an eventfd ({@link #isEventFd(int)}).
+     *
+     * @param fd the descriptor; closed by {@link #close()}
+     * @return the eventfd
+     */
+    public static EventFd adopt(int fd) {
+        if (fd < 0) {
+            throw new IllegalArgumentException("eventfd " + fd + " is not a descriptor");
+        }
+        return new EventFd(fd);
+    }
+
+    /**
+     * @param fd a descriptor of this process
+     * @return true if it is an eventfd ({@code /proc/self/fd/N} links to {@code anon_inode:[eventfd]}): a write of
+     *         8 bytes to it never blocks for long and never lands in a file or a pipe
+     */
+    public static boolean isEventFd(int fd) {
+        return "anon_inode:[eventfd]".equals(fdTarget(fd));
+    }
+
+    /**
+     * @param fd a descriptor of this process
+     * @return what {@code /proc/self/fd/N} links to (e.g. {@code socket:[123]}, {@code /memfd:x (deleted)}), or
+     *         null if it cannot be read (not open)
+     */
+    public static String fdTarget(int fd) {
+        try {
+            return java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd)).toString();
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     /** @return the descriptor, to pass with SCM_RIGHTS */
     public int fd() {
         return fd;

@@ -44,6 +44,8 @@ public final class UnixSocket implements AutoCloseable {
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
     /** {@code POLLIN}. */
     public static final int POLLIN = 0x1;
+    /** {@code poll(2)} event: writable without blocking. */
+    public static final int POLLOUT = 0x4;
     /** {@code POLLERR}. */
     public static final int POLLERR = 0x8;
     /** {@code POLLHUP}. */
@@ -252,6 +254,21 @@ public final class UnixSocket implements AutoCloseable {
         addr.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
         MemorySegment.copy(p, 0, addr, ValueLayout.JAVA_BYTE, 2, p.length);
         return addr.asSlice(0, 2 + p.length + 1);
+    }
+
+    /**
+     * Takes ownership of a connected socket descriptor received from a peer (e.g. the vhost-user back-end request
+     * channel of SET_BACKEND_REQ_FD). The caller checks that it is a socket.
+     *
+     * @param name for messages
+     * @param fd   the descriptor; closed by {@link #close()}
+     * @return the socket
+     */
+    public static UnixSocket adopt(String name, int fd) {
+        if (fd < 0) {
+            throw new IllegalArgumentException("socket " + name + ": fd " + fd + " is not a descriptor");
+        }
+        return new UnixSocket(name, fd);
     }
 
     /** @return the file descriptor */

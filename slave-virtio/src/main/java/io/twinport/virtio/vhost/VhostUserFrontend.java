@@ -188,6 +188,16 @@ public final class VhostUserFrontend implements AutoCloseable {
     }
 
     /**
+     * SET_BACKEND_REQ_FD (21, SET_SLAVE_REQ_FD): the socket on which the back-end sends its own requests (e.g.
+     * BACKEND_CONFIG_CHANGE_MSG); only with PROTOCOL_F_BACKEND_REQ.
+     *
+     * @param fd our end's peer, sent in the ancillary data
+     */
+    public void setBackendReqFd(int fd) {
+        request(VhostUserRequest.SET_BACKEND_REQ_FD, new byte[0], fd);
+    }
+
+    /**
      * SET_VRING_NUM (8).
      *
      * @param index the vring
