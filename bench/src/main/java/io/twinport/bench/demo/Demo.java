@@ -42,9 +42,8 @@ import java.util.function.BooleanSupplier;
  * then the virtio hand-over pause); the target announces the guest and plugs its VF; traffic returns to a VF for a
  * phase; the senders stop, what is in flight arrives, and the counts are printed.
  *
- * <p>The pieces that are STAND-INS until their branches land are named in one place each: {@link #virtioRig} (the
- * virtio path: {@link WireVirtioStandIn} until the vhost-user device exists) and {@link #migration} (the host-side
- * sequence: {@link SequentialMigration} until the migration state machine exists).
+ * <p>The host-side sequence is slave-virtio's {@code MigrationSequence} ({@link #migration}). The virtio path is
+ * named in one place, {@link #virtioRig}.
  */
 public final class Demo {
     /** Exit status: the migration completed and nothing was lost or duplicated where nothing may be. */
@@ -165,12 +164,10 @@ public final class Demo {
         return new WireVirtioStandIn(GUEST_MAC, guest.registry(), hostPool, WireVirtioStandIn.DEFAULT_HAND_OVER_NANOS);
     }
 
-    /**
-     * The host-side sequence. STAND-IN: {@link SequentialMigration}; an adapter over the migration state machine
-     * ({@code io.twinport.virtio.migration}) replaces it here.
-     */
-    private static HostMigration migration(HostOperations ops, Host source, Host target, Timeline timeline) {
-        return new SequentialMigration(ops, source, target, UNPLUG_TIMEOUT_NANOS,
+    /** The host-side sequence: slave-virtio's migration state machine, driving the demo's hosts. */
+    private static HostMigration migration(HostOperations ops, Host source, Host target, boolean surprise,
+                                           Timeline timeline) {
+        return new StateMachineMigration(ops, source, target, surprise, UNPLUG_TIMEOUT_NANOS,
                 (type, data) -> timeline.post(System.nanoTime(), "host", type, data));
     }
 
@@ -232,7 +229,8 @@ public final class Demo {
             guest.startApplication();
 
             HostOperations ops = new DemoHostOperations(guest);
-            HostMigration sequence = migration(ops, source, target, timeline);
+            HostMigration sequence = migration(ops, source, target, options.surprise(), timeline);
+            toClose.add(sequence);
             hostThread = Thread.ofPlatform().name("demo-host").start(() -> {
                 try {
                     sequence.start(WAIT_NANOS);
@@ -324,8 +322,7 @@ public final class Demo {
         }
         List<Timeline.Event> events = timeline.events();
         DemoResult result = new DemoResult(options.surprise() ? "surprise" : "graceful", vfKind,
-                rig == null ? "" : rig.describe(), "host sequence: STAND-IN (" + SequentialMigration.class.getSimpleName()
-                + ")", options.ratePps(), options.phaseNanos(), PATHS, events, timeline.samples(), toNetwork, toGuest,
+                rig == null ? "" : rig.describe(), "host sequence: MigrationSequence (slave-virtio)", options.ratePps(), options.phaseNanos(), PATHS, events, timeline.samples(), toNetwork, toGuest,
                 perPath, receiveDrops, DemoResult.switchovers(events), DemoResult.virtioOnlyNanos(events),
                 o == null ? "none" : o.name(), problems, System.nanoTime() - start);
         summary(result);
@@ -499,15 +496,15 @@ public final class Demo {
             out.println(Json.write(ordered("demo", ordered("mode", options.surprise() ? "surprise" : "graceful",
                     "guest_mac", GUEST_MAC.toString(), "rate_pps", options.ratePps(), "phase_s",
                     seconds(options.phaseNanos()), "vfs", vfKind, "virtio", virtio, "host_sequence",
-                    "STAND-IN (SequentialMigration)", "paths", PATHS))));
+                    "MigrationSequence (slave-virtio)", "paths", PATHS))));
             return;
         }
         out.printf(Locale.ROOT, "twinport demo: live migration of a guest on a failover port (%s)%n", mode);
         out.printf(Locale.ROOT, "  guest MAC %s, %,d frames/s each way, phases of %s%n", GUEST_MAC,
                 options.ratePps(), fmtSeconds(options.phaseNanos()));
         out.printf(Locale.ROOT, "  VFs: %s; %s%n", vfKind, virtio);
-        out.printf(Locale.ROOT, "  host sequence: STAND-IN (%s, until the migration state machine lands)%n",
-                SequentialMigration.class.getSimpleName());
+        out.printf(Locale.ROOT, "  host sequence: slave-virtio's MigrationSequence%s%n", options.surprise()
+                ? " (surprise: its unplug request is not passed to the guest, the VF is forced out after 1 ms)" : "");
         out.printf(Locale.ROOT, "%n      time  who    event%n");
     }
 
@@ -540,10 +537,16 @@ public final class Demo {
         }
     }
 
-    /** @return {@code key=value, ...}, durations ({@code _ns}) in milliseconds */
+    /**
+     * @return {@code key=value, ...}, durations ({@code _ns}) in milliseconds; without the migration events'
+     *         {@code vm} and {@code nano_time} (the demo has one VM, and the line starts with the time)
+     */
     static String describe(Map<String, Object> data) {
         StringBuilder sb = new StringBuilder();
         for (Map.Entry<String, Object> kv : data.entrySet()) {
+            if (kv.getKey().equals("vm") || kv.getKey().equals("nano_time")) {
+                continue;
+            }
             if (!sb.isEmpty()) {
                 sb.append(", ");
             }

@@ -7,11 +7,10 @@ import java.util.Map;
  * then a migration: UNPLUG_REQUESTED, WAIT_UNPLUG, MIGRATING, COMPLETED or FAILED. It calls {@link HostOperations}
  * and reports every step to an {@link EventSink}.
  *
- * <p>{@link SequentialMigration} is the demo's own, a STAND-IN until the host-side state machine
- * ({@code io.twinport.virtio.migration}) is available; an adapter that drives that state machine replaces it in one
- * place ({@code Demo}).
+ * <p>{@link StateMachineMigration} drives slave-virtio's host-side state machine
+ * ({@code io.twinport.virtio.migration.MigrationSequence}) with the demo's {@link HostOperations}.
  */
-public interface HostMigration {
+public interface HostMigration extends AutoCloseable {
     /** Where the events go (the demo's timeline). */
     @FunctionalInterface
     interface EventSink {
@@ -50,4 +49,8 @@ public interface HostMigration {
      * @throws InterruptedException if interrupted
      */
     Outcome migrate(boolean surprise) throws InterruptedException;
+
+    /** Stops whatever runs the sequence. */
+    @Override
+    void close();
 }
