@@ -55,7 +55,8 @@ class DemoTest {
         }
     }
 
-    private static Map<?, ?> summary(Path dir) throws IOException {
+    private static Map<?, ?> summary(Path dir, Run r) throws IOException {
+        assertTrue(Files.exists(dir.resolve("demo.json")), "no report: " + r.status() + "\n" + r.out() + r.err());
         Map<?, ?> root = (Map<?, ?>) Json.parse(Files.readString(dir.resolve("demo.json")));
         assertTrue(Files.readString(dir.resolve("demo.svg")).contains("<polyline class=\"series\""));
         return (Map<?, ?>) root.get("summary");
@@ -111,7 +112,7 @@ class DemoTest {
     void gracefulLosesNothingAndDuplicatesNothing(@TempDir Path dir) throws Exception {
         Run r = demo("--phase", "1s", "--report", dir.toString());
         assertEquals(0, r.status(), r.out() + r.err());
-        Map<?, ?> summary = summary(dir);
+        Map<?, ?> summary = summary(dir, r);
         countsAddUp(summary, r);
         for (String d : List.of("to_network", "to_guest")) {
             assertEquals(0, count(summary, d, "lost"), d + ": a graceful migration loses nothing");
@@ -120,15 +121,15 @@ class DemoTest {
         assertEquals(true, summary.get("ok"));
         assertTrue(r.out().contains("result: OK, migration completed; nothing lost, nothing duplicated"), r.out());
         assertFalse(r.err().contains("restricted method"), r.err());
-        inOrder(events(dir), "guest FAILOVER_NEGOTIATED", "host MIGRATION failover-negotiated", "host VF_PLUGGED",
-                "guest PRIMARY_ATTACHED", "guest SWITCHED tpsrcvfa", "host MIGRATION unplug-requested",
-                "guest PRIMARY_UNPLUGGED graceful", "host UNPLUG_PRIMARY", "host MIGRATION wait-unplug",
-                "host WAIT_UNPLUG", "host VF_UNPLUGGED graceful", "host MIGRATION migrating",
-                "host MIGRATION completed", "host MIGRATION_COMPLETED", "guest PRIMARY_ATTACHED",
-                "guest SWITCHED tpdstvfa");
-        // the host reports REPLUGGED once its plug call returned; the guest may have paired the VF by then
-        inOrder(events(dir), "host MIGRATION_COMPLETED", "host REPLUGGED");
+        // Each side's events are in order; across sides only causality is asserted: the state machine stamps an
+        // event when its host operation returned, by which time the guest may already have reacted.
         List<String> events = events(dir);
+        inOrder(events, "guest FAILOVER_NEGOTIATED", "guest PRIMARY_ATTACHED", "guest SWITCHED tpsrcvfa",
+                "guest PRIMARY_UNPLUGGED graceful", "guest SWITCHED vneta", "guest PRIMARY_ATTACHED",
+                "guest SWITCHED tpdstvfa");
+        inOrder(events, "host MIGRATION failover-negotiated", "host VF_PLUGGED", "host MIGRATION unplug-requested",
+                "host UNPLUG_PRIMARY", "host MIGRATION wait-unplug", "host WAIT_UNPLUG", "host VF_UNPLUGGED graceful",
+                "host MIGRATION migrating", "host REPLUGGED", "host MIGRATION completed", "host MIGRATION_COMPLETED");
         assertTrue(events.indexOf("guest SWITCHED vneta") < events.indexOf("host VF_UNPLUGGED graceful"),
                 "the guest left the VF before the host unplugged it: " + events);
         assertTrue(((Number) summary.get("virtio_only_ns")).longValue() >= TimeUnit.SECONDS.toNanos(1),
@@ -138,16 +139,16 @@ class DemoTest {
     @Test
     void surpriseCompletesAndReportsItsLossHonestly(@TempDir Path dir) throws Exception {
         Run r = demo("--surprise", "--phase", "1s", "--report", dir.toString());
-        Map<?, ?> summary = summary(dir);
+        Map<?, ?> summary = summary(dir, r);
         countsAddUp(summary, r);
         assertEquals(0, r.status(), "a surprise may lose, not duplicate: " + r.out() + r.err());
         long lost = count(summary, "to_network", "lost") + count(summary, "to_guest", "lost");
         assertTrue(r.out().contains("a surprise removal lost " + lost + " frames"), r.out());
         List<String> events = events(dir);
-        inOrder(events, "host VF_PLUGGED", "guest SWITCHED tpsrcvfa", "host VF_UNPLUGGED surprise",
-                "guest SWITCHED vneta", "host MIGRATION_COMPLETED", "guest SWITCHED tpdstvfa");
-        inOrder(events, "host MIGRATION_COMPLETED", "host REPLUGGED");
-        inOrder(events, "host VF_UNPLUGGED surprise", "host MIGRATION migrating", "host MIGRATION completed");
+        inOrder(events, "guest SWITCHED tpsrcvfa", "guest PRIMARY_UNPLUGGED surprise", "guest SWITCHED vneta",
+                "guest SWITCHED tpdstvfa");
+        inOrder(events, "host VF_PLUGGED", "host VF_UNPLUGGED surprise", "host MIGRATION migrating",
+                "host REPLUGGED", "host MIGRATION_COMPLETED");
         assertFalse(events.contains("guest PRIMARY_UNPLUGGED graceful"), "no warning reached the guest: " + events);
         assertTrue(events.contains("guest PRIMARY_UNPLUGGED surprise"), events.toString());
     }
@@ -166,7 +167,7 @@ class DemoTest {
         assumeTrue(missing == null, "skipped: " + missing);
         List<String> before = links();
         Run r = demo("--real", "--phase", "1s", "--rate", "20000", "--report", dir.toString());
-        Map<?, ?> summary = summary(dir);
+        Map<?, ?> summary = summary(dir, r);
         countsAddUp(summary, r);
         assertTrue(r.out().contains("VFs: veth pairs"), r.out());
         long lost = count(summary, "to_network", "lost") + count(summary, "to_guest", "lost");

@@ -168,7 +168,7 @@ public final class Demo {
     private static HostMigration migration(HostOperations ops, Host source, Host target, boolean surprise,
                                            Timeline timeline) {
         return new StateMachineMigration(ops, source, target, surprise, UNPLUG_TIMEOUT_NANOS,
-                (type, data) -> timeline.post(System.nanoTime(), "host", type, data));
+                (nanoTime, type, data) -> timeline.post(nanoTime, "host", type, data));
     }
 
     private static Vf vf(boolean real, String path, String wireName, String vethTag, MacAddress hostMac, Guest guest,

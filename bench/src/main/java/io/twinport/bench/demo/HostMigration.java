@@ -15,12 +15,13 @@ public interface HostMigration extends AutoCloseable {
     @FunctionalInterface
     interface EventSink {
         /**
-         * @param type the event's name ({@code MIGRATION}, {@code VF_PLUGGED}, {@code UNPLUG_PRIMARY},
+         * @param nanoTime when it happened, on {@code System.nanoTime()}'s clock
+         * @param type     the event's name ({@code MIGRATION}, {@code VF_PLUGGED}, {@code UNPLUG_PRIMARY},
          *             {@code WAIT_UNPLUG}, {@code VF_UNPLUGGED}, {@code MIGRATION_COMPLETED},
          *             {@code MIGRATION_FAILED}, {@code REPLUGGED}: the names of the migration sequence's events)
-         * @param data details, insertion-ordered
+         * @param data     details, insertion-ordered
          */
-        void onEvent(String type, Map<String, Object> data);
+        void onEvent(long nanoTime, String type, Map<String, Object> data);
     }
 
     /** How a migration ended. */

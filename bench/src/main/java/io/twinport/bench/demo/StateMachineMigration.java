@@ -59,6 +59,7 @@ public final class StateMachineMigration implements HostMigration, AutoCloseable
                         .withOnUnplugTimeout(UnplugTimeoutAction.FORCE_UNPLUG)
                 : MigrationOptions.DEFAULT.withUnplugTimeoutNanos(unplugTimeoutNanos)
                         .withOnUnplugTimeout(UnplugTimeoutAction.FORCE_UNPLUG);
+        // System.nanoTime: the events' times are on the timeline's clock
         this.sequence = new MigrationSequence("guest", new MigrationHost(source.name(), new Device(source),
                 new Vf(source)), options, System::nanoTime);
         this.targetHost = new MigrationHost(target.name(), new Device(target), new Vf(target));
@@ -66,9 +67,9 @@ public final class StateMachineMigration implements HostMigration, AutoCloseable
             if (surprise && e.type() == MigrationEventType.UNPLUG_PRIMARY) {
                 java.util.Map<String, Object> data = new java.util.LinkedHashMap<>(e.data());
                 data.put("guest_told", false); // --surprise: the request is not passed on
-                sink.onEvent(e.type().wireName(), data);
+                sink.onEvent(e.nanoTime(), e.type().wireName(), data);
             } else {
-                sink.onEvent(e.type().wireName(), e.data());
+                sink.onEvent(e.nanoTime(), e.type().wireName(), e.data());
             }
         });
     }

@@ -90,7 +90,7 @@ public final class VethVf implements Vf {
 
     @Override
     public String guestPortName() {
-        return link == null ? base + plugs + "g" : link;
+        return link == null ? base + "1g" : link; // before the first plug: the name it will have
     }
 
     @Override

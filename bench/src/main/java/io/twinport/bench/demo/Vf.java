@@ -15,7 +15,10 @@ public interface Vf extends AutoCloseable {
     /** @return the path's name, e.g. {@code src-vf} */
     String path();
 
-    /** @return the name of the guest-side port while plugged (the name the guest's failover port knows it by) */
+    /**
+     * @return the name of the guest-side port (the name the guest's failover port knows it by): while plugged, its
+     *         name; before the first plug, the name it will have; after an unplug, the name it had
+     */
     String guestPortName();
 
     /** @return the host side, polled by the peer (receives nothing and takes nothing while unplugged) */
