@@ -1,5 +1,6 @@
 package io.twinport.bench;
 
+import io.twinport.bench.demo.Demo;
 import io.twinport.bench.example.UdpEchoExample;
 import io.twinport.fwd.Fwd;
 
@@ -18,7 +19,7 @@ import java.util.List;
  *   <tr><td>fwd</td><td>the packet forwarder ({@link Fwd})</td></tr>
  *   <tr><td>bench</td><td>the JMH suite ({@code org.openjdk.jmh.Main} with the arguments given)</td></tr>
  *   <tr><td>status</td><td>failover ports, ports and counters from a management socket ({@code Status})</td></tr>
- *   <tr><td>demo</td><td>not yet available</td></tr>
+ *   <tr><td>demo</td><td>the live-migration demo ({@code io.twinport.bench.demo.Demo}; demo --help)</td></tr>
  *   <tr><td>example</td><td>example Netty applications on a failover port ({@code UdpEchoExample})</td></tr>
  * </table>
  *
@@ -27,8 +28,6 @@ import java.util.List;
 public final class Main {
     /** Exit status: the command line was refused. */
     public static final int EXIT_USAGE = 2;
-    /** Exit status: a subcommand that is known but not yet available. */
-    public static final int EXIT_UNAVAILABLE = 1;
 
     /** A subcommand and its line in the help. */
     private record Subcommand(String name, String summary) {
@@ -39,7 +38,7 @@ public final class Main {
             new Subcommand("version", "print twinport's version and the Java runtime's"),
             new Subcommand("fwd", "forward packets between ports, in the manner of DPDK testpmd (fwd --help)"),
             new Subcommand("bench", "run the JMH benchmarks; arguments go to JMH (bench -h, bench -l)"),
-            new Subcommand("demo", "not yet available: the migration demo comes with the migration issue"),
+            new Subcommand("demo", "a live migration of a guest on a failover port, every frame counted (demo --help)"),
             new Subcommand("status", "failover ports, ports and counters from a running twinport's management socket"
                     + " (status --help)"),
             new Subcommand("example", "example Netty applications on a failover port (example udp-echo --help)"));
@@ -99,8 +98,7 @@ public final class Main {
                 return UdpEchoExample.runExample(rest, out, err);
             }
             case "demo" -> {
-                err.println("twinport: " + args[0] + " is not yet available");
-                return EXIT_UNAVAILABLE;
+                return Demo.run(rest, out, err);
             }
             default -> {
                 err.println("twinport: unknown subcommand '" + args[0] + "'; known subcommands: " + names());

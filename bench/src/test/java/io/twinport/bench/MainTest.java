@@ -24,14 +24,14 @@ class MainTest {
     }
 
     @Test
-    void helpListsEverySubcommandAndSaysWhichAreNotYetAvailable() throws Exception {
+    void helpListsEverySubcommand() throws Exception {
         Result r = main("help");
         assertEquals(0, r.status());
         for (String sub : new String[] {"help", "version", "fwd", "bench", "demo", "status", "example"}) {
             assertTrue(r.out().contains("\n  " + sub + " "), sub + " missing from: " + r.out());
         }
-        assertTrue(r.out().lines().filter(l -> l.contains("not yet available")).count() == 1, r.out());
-        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("  demo ") && l.contains("not yet available")));
+        assertTrue(r.out().lines().noneMatch(l -> l.contains("not yet available")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("  demo ") && l.contains("migration")));
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("  status ") && l.contains("management socket")));
         assertEquals(r.out(), main("--help").out());
     }
@@ -53,10 +53,14 @@ class MainTest {
     }
 
     @Test
-    void demoSaysItIsNotYetAvailable() throws Exception {
-        Result r = main("demo");
-        assertEquals(1, r.status());
-        assertEquals("twinport: demo is not yet available\n", r.err());
+    void demoIsDelegatedWithItsArguments() throws Exception {
+        Result help = main("demo", "--help");
+        assertEquals(0, help.status());
+        assertTrue(help.out().startsWith("usage: twinport demo "), help.out());
+        Result bad = main("demo", "--rate", "fast");
+        assertEquals(2, bad.status());
+        assertEquals("twinport demo: --rate: bad value 'fast': expected frames per second each way, an integer in"
+                + " [1000, 2000000]\n", bad.err());
     }
 
     @Test

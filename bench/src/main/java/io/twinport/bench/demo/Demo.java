@@ -1,0 +1,651 @@
+package io.twinport.bench.demo;
+
+import io.twinport.failover.FailoverEvent;
+import io.twinport.failover.FailoverEventType;
+import io.twinport.failover.FailoverPort;
+import io.twinport.mem.PacketPool;
+import io.twinport.mgmt.Json;
+import io.twinport.policy.MacAddress;
+import io.twinport.port.Port;
+import io.twinport.port.RemovalReason;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+
+/**
+ * {@code twinport demo}: a live migration of a guest whose data plane runs on a failover port, with an in-process
+ * source host, target host, guest and peer, printed as it happens.
+ *
+ * <pre>
+ *              source host                                   target host
+ *   ┌────────────────────────────────┐             ┌────────────────────────────────┐
+ *   │ VF src-vf ──┐   virtio src-virtio│ ─hand-over─►│ virtio dst-virtio   ┌── VF dst-vf │
+ *   └─────────────┼────────┬──────────┘             └──────────┬─────────┼────────────┘
+ *        guest:   primary  standby (STANDBY + MAC)   same standby    primary (plugged after)
+ *                 └── failover0 ── application: numbered frames both ways
+ *   peer ("network"): polls the host side of all four paths, learns where the guest's MAC is, counts every frame
+ * </pre>
+ *
+ * The sequence: the guest's failover port forms from the virtio standby; the host sees STANDBY negotiated and plugs
+ * the source's VF; traffic runs on the VF for a phase; the host asks the guest to release the VF (or, with
+ * {@code --surprise}, pulls it), waits, unplugs it, and moves the guest (a phase on virtio while its memory moves,
+ * then the virtio hand-over pause); the target announces the guest and plugs its VF; traffic returns to a VF for a
+ * phase; the senders stop, what is in flight arrives, and the counts are printed.
+ *
+ * <p>The host-side sequence is slave-virtio's {@code MigrationSequence} ({@link #migration}). The virtio path is
+ * named in one place, {@link #virtioRig}.
+ */
+public final class Demo {
+    /** Exit status: the migration completed and nothing was lost or duplicated where nothing may be. */
+    public static final int EXIT_OK = 0;
+    /** Exit status: something was lost, duplicated or leaked where nothing may be, or the migration failed. */
+    public static final int EXIT_FAILED = 1;
+    /** Exit status: the command line was refused, or {@code --real} cannot run here. */
+    public static final int EXIT_USAGE = 2;
+    /** The guest's MAC (a locally administered address). */
+    public static final MacAddress GUEST_MAC = MacAddress.parse("52:54:00:12:34:56");
+    /** The peer's MAC. */
+    public static final MacAddress PEER_MAC = MacAddress.parse("02:00:00:00:ee:01");
+    /** The paths, in the peer's counter order. */
+    public static final List<String> PATHS = List.of("src-vf", "src-virtio", "dst-vf", "dst-virtio");
+    /**
+     * How long the guest's failover port keeps receiving from a VF it lets go: longer than the library's 10 ms
+     * default, so that frames the peer sent just before it learned the new path still arrive on a loaded machine.
+     */
+    public static final long GRACEFUL_DRAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** How long the host waits for the guest to release the VF. */
+    public static final long UNPLUG_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long PLAIN_PROGRESS_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final int POOL_BUFFERS = 16384;
+    /** Events are printed once they are this old, so that events from different threads come out in order. */
+    private static final long PRINT_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private final DemoOptions options;
+    private final PrintStream out;
+    private final boolean tty;
+    private Timeline timeline;
+    private final List<Timeline.Event> unprinted = new ArrayList<>();
+    private int progressWidth;
+
+    private Demo(DemoOptions options, PrintStream out, boolean tty) {
+        this.options = options;
+        this.out = out;
+        this.tty = tty;
+    }
+
+    /**
+     * Runs {@code twinport demo}.
+     *
+     * @param args the arguments after {@code demo}
+     * @param out  standard output
+     * @param err  standard error
+     * @return the exit status
+     * @throws InterruptedException if interrupted
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) throws InterruptedException {
+        DemoOptions options;
+        try {
+            options = DemoOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("twinport demo: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        if (options.help()) {
+            out.print(DemoOptions.HELP);
+            return EXIT_OK;
+        }
+        if (options.real()) {
+            String missing = Veth.missing();
+            if (missing != null) {
+                err.println("twinport demo --real: " + missing);
+                return EXIT_USAGE;
+            }
+        }
+        boolean tty = out == System.out && System.console() != null && System.console().isTerminal()
+                && !options.json();
+        // The failover port logs each of its events at INFO; the timeline prints them already, in order.
+        java.util.logging.Logger failoverLog = java.util.logging.Logger.getLogger("io.twinport.failover");
+        java.util.logging.Level level = failoverLog.getLevel();
+        failoverLog.setLevel(java.util.logging.Level.WARNING);
+        DemoResult result;
+        try {
+            result = new Demo(options, out, tty).execute();
+        } catch (DemoException e) {
+            err.println("twinport demo: " + e.getMessage());
+            return EXIT_FAILED;
+        } finally {
+            failoverLog.setLevel(level);
+        }
+        if (options.reportDir() != null) {
+            try {
+                DemoReport.write(options.reportDir(), result);
+                if (!options.json()) {
+                    out.println("report: " + options.reportDir().resolve(DemoReport.JSON_FILE) + ", "
+                            + options.reportDir().resolve(DemoReport.SVG_FILE));
+                }
+            } catch (IOException e) {
+                err.println("twinport demo: --report " + options.reportDir() + ": cannot write the report: "
+                        + e.getMessage());
+                return EXIT_FAILED;
+            }
+        }
+        return result.problems().isEmpty() ? EXIT_OK : EXIT_FAILED;
+    }
+
+    /** The demo could not run to its end; the message says where it stopped. */
+    static final class DemoException extends Exception {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+
+        DemoException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    // ------------------------------------------------------------------ the seams: one place per stand-in
+
+    /**
+     * The virtio path. STAND-IN: {@link WireVirtioStandIn}; the vhost-user device with our {@code VirtioNetPort}
+     * (server mode) replaces it here.
+     */
+    private static VirtioRig virtioRig(Guest guest, PacketPool hostPool) {
+        return new WireVirtioStandIn(GUEST_MAC, guest.registry(), hostPool, WireVirtioStandIn.DEFAULT_HAND_OVER_NANOS);
+    }
+
+    /** The host-side sequence: slave-virtio's migration state machine, driving the demo's hosts. */
+    private static HostMigration migration(HostOperations ops, Host source, Host target, boolean surprise,
+                                           Timeline timeline) {
+        return new StateMachineMigration(ops, source, target, surprise, UNPLUG_TIMEOUT_NANOS,
+                (nanoTime, type, data) -> timeline.post(nanoTime, "host", type, data));
+    }
+
+    private static Vf vf(boolean real, String path, String wireName, String vethTag, MacAddress hostMac, Guest guest,
+                         PacketPool hostPool, List<String> created) {
+        return real ? new VethVf(path, vethTag, GUEST_MAC, guest.registry(), guest.pool(), hostPool, created)
+                : new WireVf(path, wireName, GUEST_MAC, hostMac, guest.registry());
+    }
+
+    // ------------------------------------------------------------------ the run
+
+    private DemoResult execute() throws InterruptedException, DemoException {
+        long start = System.nanoTime();
+        timeline = new Timeline(start, PATHS);
+        PacketPool guestPool = PacketPool.create("demo-guest", POOL_BUFFERS);
+        PacketPool hostPool = PacketPool.create("demo-hosts", POOL_BUFFERS);
+        long rate = options.ratePps();
+        Guest guest = new Guest(GUEST_MAC, PEER_MAC, guestPool, rate, GRACEFUL_DRAIN_NANOS);
+        List<String> vethNames = new ArrayList<>();
+        List<AutoCloseable> toClose = new ArrayList<>();
+        Thread cleanupHook = null;
+        VirtioRig rig = null;
+        Peer peer = null;
+        Thread hostThread = null;
+        AtomicReference<Throwable> hostFailure = new AtomicReference<>();
+        AtomicReference<HostMigration.Outcome> outcome = new AtomicReference<>();
+        List<String> problems = new ArrayList<>();
+        DirectionCounts toNetwork;
+        DirectionCounts toGuest;
+        long[] perPath = new long[PATHS.size()];
+        long receiveDrops = 0;
+        String vfKind = options.real() ? "veth pairs, AF_PACKET on both ends" : "in-memory wire pairs";
+        try {
+            if (options.real()) {
+                cleanupHook = Thread.ofPlatform().unstarted(() -> Veth.deleteAll(vethNames));
+                Runtime.getRuntime().addShutdownHook(cleanupHook); // Ctrl-C: no veth left behind
+            }
+            AutoCloseable listening = guest.addListener(e -> onGuestEvent(e));
+            toClose.add(listening);
+            rig = virtioRig(guest, hostPool);
+            Vf srcVf = vf(options.real(), "src-vf", "tpsrcvf", "s", MacAddress.parse("02:00:00:00:5f:01"), guest,
+                    hostPool, vethNames);
+            Vf dstVf = vf(options.real(), "dst-vf", "tpdstvf", "d", MacAddress.parse("02:00:00:00:df:01"), guest,
+                    hostPool, vethNames);
+            toClose.add(srcVf);
+            toClose.add(dstVf);
+            Host source = new Host("source", srcVf, rig.source());
+            Host target = new Host("target", dstVf, rig.target());
+            String mode = options.surprise() ? "surprise unplug" : "graceful unplug";
+            header(mode, vfKind, rig.describe());
+
+            guest.boot();
+            FailoverPort fp = guest.awaitFailoverPort(WAIT_NANOS);
+            peer = new Peer(List.of(srcVf.hostPort(), rig.source().hostPort(), dstVf.hostPort(),
+                    rig.target().hostPort()), PEER_MAC, GUEST_MAC, hostPool, rate,
+                    (path, what) -> timeline.post(System.nanoTime(), "peer", "LEARNED",
+                            ordered("mac", GUEST_MAC.toString(), "path", path, "from", what)));
+            peer.start();
+            guest.startApplication();
+
+            HostOperations ops = new DemoHostOperations(guest);
+            HostMigration sequence = migration(ops, source, target, options.surprise(), timeline);
+            toClose.add(sequence);
+            hostThread = Thread.ofPlatform().name("demo-host").start(() -> {
+                try {
+                    sequence.start(WAIT_NANOS);
+                    awaitActive(fp, srcVf.guestPortName());
+                    sleep(options.phaseNanos());              // phase 1: on the source's VF
+                    HostMigration.Outcome o = sequence.migrate(options.surprise());
+                    outcome.set(o);
+                    if (o == HostMigration.Outcome.COMPLETED) {
+                        awaitActive(fp, dstVf.guestPortName());
+                    }
+                    sleep(options.phaseNanos());              // phase 3: on the target's VF
+                } catch (Throwable t) {
+                    hostFailure.set(t);
+                }
+            });
+            watch(hostThread::isAlive, Long.MAX_VALUE, peer, guest);
+            if (hostFailure.get() != null) {
+                throw new DemoException("the host side stopped: " + hostFailure.get(), hostFailure.get());
+            }
+
+            // the end: no new frames; what waits in the backlogs goes out, what is in flight arrives
+            guest.stopGenerating();
+            peer.stopGenerating();
+            Peer p = peer;
+            long[] lastSeen = {-1, 0};
+            watch(() -> !settled(guest, p, lastSeen), TimeUnit.SECONDS.toNanos(3), peer, guest);
+            guest.stopApplication();
+            peer.stop();
+            sample(peer, guest, true);
+            progressDone();
+            printEvents(true);
+            toNetwork = DirectionCounts.of("guest->network", guest.sender(), peer.received(), guest.unsent());
+            toGuest = DirectionCounts.of("network->guest", peer.sender(), guest.received(), peer.unsent());
+            for (int i = 0; i < perPath.length; i++) {
+                perPath[i] = peer.rxFrames(i) + peer.txFrames(i);
+            }
+            receiveDrops = srcVf.receiveDrops() + dstVf.receiveDrops();
+            check(guest.failure(), "the guest's application thread failed", problems);
+            check(peer.failure(), "the peer's thread failed", problems);
+        } catch (RuntimeException e) {
+            throw new DemoException("stopped: " + e, e);
+        } finally {
+            progressDone();
+            if (hostThread != null) {
+                hostThread.interrupt();
+                hostThread.join(10_000);
+            }
+            guest.stopApplication();
+            if (peer != null) {
+                peer.stop();
+            }
+            guest.close(); // the failover port releases its members; their hosts close them below
+            for (AutoCloseable c : toClose) {
+                closeQuietly(c);
+            }
+            if (rig != null) {
+                rig.close();
+            }
+            if (cleanupHook != null) {
+                Veth.deleteAll(vethNames);
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cleanupHook);
+                } catch (IllegalStateException e) {
+                    // shutting down already: the hook runs
+                }
+            }
+        }
+        if (guestPool.inUse() != 0) {
+            problems.add("leak: " + guestPool.inUse() + " guest packet buffers still in use after the run");
+        }
+        if (hostPool.inUse() != 0) {
+            problems.add("leak: " + hostPool.inUse() + " host packet buffers still in use after the run");
+        }
+        guestPool.close();
+        hostPool.close();
+        HostMigration.Outcome o = outcome.get();
+        if (o != HostMigration.Outcome.COMPLETED) {
+            problems.add("the migration did not complete (" + o + ")");
+        }
+        for (DirectionCounts d : List.of(toNetwork, toGuest)) {
+            if (d.duplicated() > 0) {
+                problems.add(d.direction() + ": " + d.duplicated() + " frames duplicated");
+            }
+            if (!options.surprise() && d.lost() > 0) {
+                problems.add(d.direction() + ": " + d.lost() + " frames lost in a graceful migration"
+                        + (receiveDrops > 0 ? " (the kernel dropped " + receiveDrops + " frames at full AF_PACKET"
+                        + " receive rings: a receiving thread was not scheduled in time)" : ""));
+            }
+        }
+        List<Timeline.Event> events = timeline.events();
+        DemoResult result = new DemoResult(options.surprise() ? "surprise" : "graceful", vfKind,
+                rig == null ? "" : rig.describe(), "host sequence: MigrationSequence (slave-virtio)", options.ratePps(), options.phaseNanos(), PATHS, events, timeline.samples(), toNetwork, toGuest,
+                perPath, receiveDrops, DemoResult.switchovers(events), DemoResult.virtioOnlyNanos(events),
+                o == null ? "none" : o.name(), problems, System.nanoTime() - start);
+        summary(result);
+        return result;
+    }
+
+    private static boolean settled(Guest guest, Peer peer, long[] last) {
+        if (guest.sender().backlog() != 0 || peer.sender().backlog() != 0) {
+            return false;
+        }
+        long arrived = guest.received().unique() + peer.received().unique();
+        if (arrived == guest.sender().sent() + peer.sender().sent()) {
+            return true; // everything arrived
+        }
+        long now = System.nanoTime();
+        if (arrived != last[0]) {
+            last[0] = arrived;
+            last[1] = now;
+            return false;
+        }
+        return now - last[1] > TimeUnit.MILLISECONDS.toNanos(300); // nothing more arrives
+    }
+
+    private static void check(Throwable t, String what, List<String> problems) {
+        if (t != null) {
+            problems.add(what + ": " + t);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // cleanup: the pool check at the end reports anything left
+        }
+    }
+
+    private static void awaitActive(FailoverPort fp, String memberName) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT_NANOS;
+        while (!fp.active().map(Port::name).orElse("").equals(memberName)) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("the guest's failover port did not make " + memberName
+                        + " active within " + TimeUnit.NANOSECONDS.toSeconds(WAIT_NANOS) + " s; active: "
+                        + fp.active().map(Port::name).orElse("none"));
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    private static void sleep(long nanos) throws InterruptedException {
+        long end = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0; left = end - System.nanoTime()) {
+            TimeUnit.NANOSECONDS.sleep(left);
+        }
+    }
+
+    private void onGuestEvent(FailoverEvent e) {
+        if (e.type() == FailoverEventType.SWITCHED && "none".equals(e.data().get("from"))) {
+            // the failover port's first routing when it starts: not a switchover
+            timeline.post(e.nanoTime(), "guest", "STARTED", ordered("port", e.port(), "active", e.data().get("to")));
+            return;
+        }
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("port", e.port());
+        data.putAll(e.data());
+        timeline.post(e.nanoTime(), "guest", e.type().wireName(), data);
+    }
+
+    private static Map<String, Object> ordered(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    // ------------------------------------------------------------------ the hosts' operations
+
+    /** What the hosts do, on the demo's devices and guest. */
+    private final class DemoHostOperations implements HostOperations {
+        private final Guest guest;
+
+        DemoHostOperations(Guest guest) {
+            this.guest = guest;
+        }
+
+        @Override
+        public boolean standbyNegotiated(Host host) {
+            return host.virtio().standbyNegotiated();
+        }
+
+        @Override
+        public void plugVf(Host host) {
+            host.vf().plug();
+        }
+
+        @Override
+        public CompletableFuture<Void> requestUnplug(Host host) {
+            return guest.prepareUnplug(host.vf().guestPortName());
+        }
+
+        @Override
+        public void unplugVf(Host host, RemovalReason reason) {
+            host.vf().unplug(reason);
+        }
+
+        @Override
+        public void transfer(Host from, Host to) {
+            try {
+                sleep(options.phaseNanos()); // pre-copy: the guest runs on virtio on the source while memory moves
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted during the pre-copy", e);
+            }
+            from.virtio().handOverTo(to.virtio());
+        }
+
+        @Override
+        public String announce(Host host) {
+            return host.virtio().announce();
+        }
+    }
+
+    // ------------------------------------------------------------------ output
+
+    /** Prints events and progress until {@code running} turns false or {@code maxNanos} passed. */
+    private void watch(BooleanSupplier running, long maxNanos, Peer peer, Guest guest) throws InterruptedException {
+        long begin = System.nanoTime();
+        long nextSample = begin;
+        long nextPlain = begin + PLAIN_PROGRESS_NANOS;
+        while (running.getAsBoolean() && System.nanoTime() - begin < maxNanos) {
+            printEvents();
+            long now = System.nanoTime();
+            if (now - nextSample >= 0) {
+                Timeline.Sample s = sample(peer, guest, false);
+                nextSample += SAMPLE_NANOS;
+                if (now - nextSample > SAMPLE_NANOS) {
+                    nextSample = now + SAMPLE_NANOS; // fell behind: do not sample in a burst
+                }
+                if (s != null && !options.json() && (tty || now - nextPlain >= 0)) {
+                    progress(s, peer, guest);
+                    if (!tty) {
+                        nextPlain += PLAIN_PROGRESS_NANOS;
+                    }
+                }
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private Timeline.Sample sample(Peer peer, Guest guest, boolean last) {
+        long[] rx = new long[PATHS.size()];
+        long[] tx = new long[PATHS.size()];
+        for (int i = 0; i < rx.length; i++) {
+            rx[i] = peer.rxFrames(i);
+            tx[i] = peer.txFrames(i);
+        }
+        Timeline.Sample s = timeline.sample(System.nanoTime(), rx, tx);
+        if (s != null && options.json()) {
+            Map<String, Object> pps = new LinkedHashMap<>();
+            for (int i = 0; i < PATHS.size(); i++) {
+                pps.put(PATHS.get(i), Math.round(s.total(i)));
+            }
+            out.println(Json.write(ordered("sample", ordered("t", seconds(s.nanos()), "pps", pps))));
+        }
+        return s;
+    }
+
+    private void header(String mode, String vfKind, String virtio) {
+        if (options.json()) {
+            out.println(Json.write(ordered("demo", ordered("mode", options.surprise() ? "surprise" : "graceful",
+                    "guest_mac", GUEST_MAC.toString(), "rate_pps", options.ratePps(), "phase_s",
+                    seconds(options.phaseNanos()), "vfs", vfKind, "virtio", virtio, "host_sequence",
+                    "MigrationSequence (slave-virtio)", "paths", PATHS))));
+            return;
+        }
+        out.printf(Locale.ROOT, "twinport demo: live migration of a guest on a failover port (%s)%n", mode);
+        out.printf(Locale.ROOT, "  guest MAC %s, %,d frames/s each way, phases of %s%n", GUEST_MAC,
+                options.ratePps(), fmtSeconds(options.phaseNanos()));
+        out.printf(Locale.ROOT, "  VFs: %s; %s%n", vfKind, virtio);
+        out.printf(Locale.ROOT, "  host sequence: slave-virtio's MigrationSequence%s%n", options.surprise()
+                ? " (surprise: its unplug request is not passed to the guest, the VF is forced out after 1 ms)" : "");
+        out.printf(Locale.ROOT, "%n      time  who    event%n");
+    }
+
+    private void printEvents() {
+        printEvents(false);
+    }
+
+    /** Prints the events collected so far that are old enough (all of them with {@code all}), in time order. */
+    private void printEvents(boolean all) {
+        unprinted.addAll(timeline.collect());
+        unprinted.sort(Comparator.comparingLong(Timeline.Event::nanos));
+        long ripe = System.nanoTime() - timeline.startNanos() - PRINT_DELAY_NANOS;
+        List<Timeline.Event> batch = new ArrayList<>();
+        while (!unprinted.isEmpty() && (all || unprinted.getFirst().nanos() <= ripe)) {
+            batch.add(unprinted.removeFirst());
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        progressDone();
+        for (Timeline.Event e : batch) {
+            if (options.json()) {
+                Map<String, Object> m = ordered("event", e.type(), "source", e.source(), "t", seconds(e.nanos()));
+                m.put("data", e.data());
+                out.println(Json.write(m));
+            } else {
+                out.printf(Locale.ROOT, "  %8.3fs  %-5s  %-20s %s%n", e.nanos() / 1e9, e.source(), e.type(),
+                        describe(e.data()));
+            }
+        }
+    }
+
+    /**
+     * @return {@code key=value, ...}, durations ({@code _ns}) in milliseconds; without the migration events'
+     *         {@code vm} and {@code nano_time} (the demo has one VM, and the line starts with the time)
+     */
+    static String describe(Map<String, Object> data) {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, Object> kv : data.entrySet()) {
+            if (kv.getKey().equals("vm") || kv.getKey().equals("nano_time")) {
+                continue;
+            }
+            if (!sb.isEmpty()) {
+                sb.append(", ");
+            }
+            String k = kv.getKey();
+            Object v = kv.getValue();
+            if (k.endsWith("_ns") && v instanceof Number n) {
+                sb.append(k, 0, k.length() - 3).append('=')
+                        .append(String.format(Locale.ROOT, "%.3f ms", n.longValue() / 1e6));
+            } else {
+                sb.append(k).append('=').append(v);
+            }
+        }
+        return sb.toString();
+    }
+
+    private void progress(Timeline.Sample s, Peer peer, Guest guest) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "  %8.3fs  pps  ", s.nanos() / 1e9));
+        for (int i = 0; i < PATHS.size(); i++) {
+            sb.append(String.format(Locale.ROOT, "%s %-6s ", PATHS.get(i), kilo(s.total(i))));
+        }
+        sb.append(String.format(Locale.ROOT, "| to network %s/%s, to guest %s/%s (sent/received)",
+                kilo(guest.sender().sent()), kilo(peer.received().unique()), kilo(peer.sender().sent()),
+                kilo(guest.received().unique())));
+        String line = sb.toString();
+        if (tty) {
+            out.print("\r" + line + " ".repeat(Math.max(0, progressWidth - line.length())));
+            progressWidth = line.length();
+        } else {
+            out.println(line);
+        }
+        out.flush();
+    }
+
+    private void progressDone() {
+        if (tty && progressWidth > 0) {
+            out.print("\r" + " ".repeat(progressWidth) + "\r");
+            progressWidth = 0;
+        }
+    }
+
+    private void summary(DemoResult r) {
+        if (options.json()) {
+            out.println(Json.write(ordered("summary", r.summaryJson())));
+            return;
+        }
+        out.printf(Locale.ROOT, "%nsummary (%s, %.1f s)%n", r.mode(), r.totalNanos() / 1e9);
+        out.printf(Locale.ROOT, "  %-16s %12s %12s %8s %11s %10s %8s%n", "direction", "sent", "received", "lost",
+                "duplicated", "reordered", "unsent");
+        for (DirectionCounts d : List.of(r.toNetwork(), r.toGuest())) {
+            out.printf(Locale.ROOT, "  %-16s %,12d %,12d %,8d %,11d %,10d %,8d%n", d.direction(), d.sent(),
+                    d.received(), d.lost(), d.duplicated(), d.reordered(), d.unsent());
+        }
+        for (Map<String, Object> sw : r.switchovers()) {
+            out.printf(Locale.ROOT, "  switchover at %.3fs: %s -> %s (%s), every queue moved in %.3f ms%n",
+                    ((Number) sw.get("t")).doubleValue(), sw.get("from"), sw.get("to"), sw.get("reason"),
+                    ((Number) sw.get("switch_ns")).longValue() / 1e6);
+        }
+        if (r.virtioOnlyNanos() >= 0) {
+            out.printf(Locale.ROOT, "  on virtio only: %.3f s (from the switch to the standby to the switch back to a"
+                    + " VF)%n", r.virtioOnlyNanos() / 1e9);
+        }
+        StringBuilder paths = new StringBuilder();
+        for (int i = 0; i < r.paths().size(); i++) {
+            paths.append(String.format(Locale.ROOT, "%s %,d  ", r.paths().get(i), r.framesPerPath()[i]));
+        }
+        out.printf(Locale.ROOT, "  frames per path (both directions, at the peer): %s%n", paths.toString().strip());
+        if (options.real()) {
+            out.printf(Locale.ROOT, "  frames the kernel dropped at full AF_PACKET receive rings (rx_missed): %,d%n",
+                    r.receiveDrops());
+        }
+        if (r.problems().isEmpty()) {
+            out.printf(Locale.ROOT, "  result: OK, migration %s; %s%n", r.outcome().toLowerCase(Locale.ROOT),
+                    r.mode().equals("graceful") ? "nothing lost, nothing duplicated"
+                            : "nothing duplicated; a surprise removal lost " + (r.toNetwork().lost()
+                            + r.toGuest().lost()) + " frames");
+        } else {
+            out.printf(Locale.ROOT, "  result: FAILED%n");
+            for (String p : r.problems()) {
+                out.printf(Locale.ROOT, "    - %s%n", p);
+            }
+        }
+    }
+
+    static double seconds(long nanos) {
+        return Math.round(nanos / 1e6) / 1e3;
+    }
+
+    private static String fmtSeconds(long nanos) {
+        return String.format(Locale.ROOT, "%.1f s", nanos / 1e9);
+    }
+
+    private static String kilo(double v) {
+        if (v >= 1e6) {
+            return String.format(Locale.ROOT, "%.2fM", v / 1e6);
+        }
+        if (v >= 1e3) {
+            return String.format(Locale.ROOT, "%.0fk", v / 1e3);
+        }
+        return String.format(Locale.ROOT, "%.0f", v);
+    }
+}
