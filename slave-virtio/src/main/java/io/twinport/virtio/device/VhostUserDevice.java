@@ -632,6 +632,11 @@ public final class VhostUserDevice implements AutoCloseable {
                 features = f;
                 featuresSet = true;
                 negotiated = f & ~VHOST_USER_F_PROTOCOL_FEATURES;
+                if (!was || old != f) {
+                    LOG.log(Level.INFO, "vhost " + name + ": the front-end set features "
+                            + VirtioNetFeatureBits.describe(f) + ", protocol features "
+                            + VhostUserProtocolFeature.describe(protocol));
+                }
                 if (was && old != f) {
                     for (int i = 0; i < vringCount; i++) {
                         stopRing(i); // a running ring was built for the old features
