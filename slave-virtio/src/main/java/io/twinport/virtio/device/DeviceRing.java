@@ -381,7 +381,8 @@ final class DeviceRing {
      * Writes one frame into the next receive chain(s), without publishing.
      *
      * @return chains used (at least 1); 0 if the guest has too few buffers now (nothing consumed); -2 if the frame
-     *         does not fit one chain without MRG_RXBUF (nothing consumed, drop it); -1 on a fault
+     *         does not fit one chain without MRG_RXBUF, or a whole ring of buffers with it (nothing consumed, drop
+     *         it); -1 on a fault
      */
     private int putFrame(Packet p, int pending) {
         int startAvail = lastAvail;
@@ -403,7 +404,9 @@ final class DeviceRing {
             if (heads == pending) {
                 lastAvail = startAvail; // too few buffers for the whole frame now: nothing consumed
                 usedIdx = startUsed;
-                return 0;
+                // a whole ring of buffers cannot hold it (the guest posts tiny buffers): drop it rather than block
+                // the queue for good
+                return pending >= size ? -2 : 0;
             }
             int head = avail.get(LE16, AVAIL_RING + 2L * (lastAvail & mask)) & 0xFFFF;
             if (head >= size) {
