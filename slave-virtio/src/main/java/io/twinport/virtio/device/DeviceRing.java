@@ -99,6 +99,7 @@ final class DeviceRing {
     private final MemorySegment numBuffersSeg = MemorySegment.ofArray(numBuffersBytes);
     private int lastAvail;
     private int usedIdx;
+    private int lastRegion;
 
     // first fault: value and bound written before the release store of fault
     @SuppressWarnings("unused") // accessed through FAULT
@@ -537,9 +538,13 @@ final class DeviceRing {
         if (cTotal > MAX_CHAIN_BYTES) {
             return fail(DeviceFault.LEN_OVERFLOW, addr, len);
         }
-        int r = mem.regionOfGuest(addr, len);
-        if (r < 0) {
-            return fail(DeviceFault.DESC_OUTSIDE_MEMORY, addr, len);
+        int r = lastRegion; // buffers of one burst usually lie in one region: try the last one first
+        if (!mem.holdsGuest(r, addr, len)) {
+            r = mem.regionOfGuest(addr, len);
+            if (r < 0) {
+                return fail(DeviceFault.DESC_OUTSIDE_MEMORY, addr, len);
+            }
+            lastRegion = r;
         }
         cSeg = mem.segment(r);
         cOff = mem.guestOffset(r, addr);
