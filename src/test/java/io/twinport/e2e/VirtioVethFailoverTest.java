@@ -21,7 +21,6 @@ import io.twinport.vf.AfPacketPort;
 import io.twinport.vf.Ip;
 import io.twinport.vf.NetdevSelection;
 import io.twinport.vf.NetdevWatcher;
-import io.twinport.virtio.Testpmd;
 import io.twinport.virtio.VirtioNetPort;
 import io.twinport.virtio.VirtioUserOptions;
 import org.junit.jupiter.api.Test;
@@ -50,21 +49,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The failover loop with real members and no configuration of the pairing. The standby is our virtio-net driver
- * (a virtio-user port with {@code failover=on}, so it negotiates STANDBY); its vhost-user device is DPDK's
- * {@code dpdk-testpmd --vdev net_vhost0,...} in rxonly mode, which counts what reaches it. (Our own vhost-user
- * device does not exist yet; when it lands it should replace testpmd here, or join it.) The primary is a veth end
- * with the standby's MAC, discovered by the {@link NetdevWatcher} (only this test's veth names are selected, so the
- * machine's other netdevs are left alone): nobody tells the {@link FailoverManager} that the two belong together.
+ * The failover loop with real members and no configuration at all on the guest side. The standby is our virtio-net
+ * driver, opened with nothing but the socket path; its vhost-user device is twinport's own
+ * ({@link DeviceHost}: {@code failover=on} and a MAC, as a host with QEMU's {@code failover=on} offers them), so
+ * the driver negotiates STANDBY and takes the MAC from the device. A host thread receives and counts on the device's
+ * port what the guest sends over virtio. The primary is a veth end with the same MAC, discovered by the
+ * {@link NetdevWatcher} (only this test's veth names are selected, so the machine's other netdevs are left alone):
+ * nobody tells the {@link FailoverManager} that the two belong together.
  *
  * <p>An application thread transmits on the failover port at a modest rate the whole time. Stages: traffic flows on
  * the veth (counted at its peer end); the veth is deleted under traffic (PRIMARY_UNPLUGGED, SWITCHED to the
- * standby, counted by testpmd); a new veth with the same MAC appears (PRIMARY_ATTACHED, SWITCHED back, counted at
- * the new peer). At the end: no burst threw, testpmd received exactly what the virtio member sent, the new veth's
- * peer received exactly what the veth member sent, and every pool buffer is back.
+ * standby, counted by the device's host side); a new veth with the same MAC appears (PRIMARY_ATTACHED, SWITCHED
+ * back, counted at the new peer). At the end: no burst threw, the device's host side received exactly what the
+ * virtio member sent, the new veth's peer received exactly what the veth member sent, and every pool buffer is back.
  *
- * <p>Needs root, {@code ip}, {@code dpdk-testpmd} and 128 free hugepages; skips with one line naming what is
- * missing.
+ * <p>Needs root and {@code ip}; skips with one line naming what is missing.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class VirtioVethFailoverTest {
@@ -94,21 +93,22 @@ class VirtioVethFailoverTest {
         List<AfPacketPort> vethPorts = new CopyOnWriteArrayList<>();
         AtomicBoolean stopApp = new AtomicBoolean();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Testpmd testpmd = null;
+        DeviceHost host = null;
         VirtioNetPort virtio = null;
         Thread app = null;
         AutoCloseable failoverListening = manager.addListener(events::add);
         AutoCloseable portListening = registry.addListener(e -> collect(e, vethPorts));
         try {
-            testpmd = Testpmd.start(prefix, List.of("net_vhost0,iface=" + sock + ",queues=1"), List.of(sock),
-                    List.of("--forward-mode=rxonly"));
-            testpmd.startForwarding();
+            // the host: our vhost-user device, listening, offering STANDBY and the MAC
+            host = new DeviceHost("host-" + suffix, sock, mac, pool);
             manager.startControlThread("e2e-vv-control");
             watcher.startThread("e2e-vv-watcher");
 
-            virtio = VirtioNetPort.open("vu-" + suffix, VirtioUserOptions.client(sock.toString()).withFailover(true)
-                    .withMac(mac), pool, registry);
-            assertTrue(virtio.info().has(VirtioNetFeature.STANDBY), "the virtio port negotiated STANDBY");
+            // the guest: nothing but the socket path
+            virtio = VirtioNetPort.open("vu-" + suffix, VirtioUserOptions.client(sock.toString()), pool, registry);
+            assertTrue(virtio.info().has(VirtioNetFeature.STANDBY), "the virtio port negotiated STANDBY from the"
+                    + " device");
+            assertEquals(mac, virtio.info().mac(), "the virtio port took the device's MAC");
             VirtioNetPort standby = virtio;
             await(() -> manager.failoverPorts().size() == 1, "the failover port forms from the standby alone");
             FailoverPort fp = manager.failoverPorts().getFirst();
@@ -147,12 +147,12 @@ class VirtioVethFailoverTest {
             assertNull(failure.get(), () -> "the data path threw: " + failure.get());
 
             // stage 2: the veth is deleted under traffic; traffic carries on on virtio
-            long testpmdBefore = testpmd.portStats(0).rxPackets();
+            DeviceHost hostSide = host;
+            long hostBefore = hostSide.received();
             long b1AtUnplug = rxPackets(base + "b1");
             Ip.run("link", "del", base + "a1");
             await(() -> fp.active().orElse(null) == standby, "TX moves to the virtio standby");
-            Testpmd pmd = testpmd;
-            awaitSlowly(() -> pmd.portStats(0).rxPackets() >= testpmdBefore + FRAMES_PER_STAGE, "traffic at testpmd");
+            await(() -> hostSide.received() >= hostBefore + FRAMES_PER_STAGE, "traffic at the device's host side");
             assertNull(failure.get(), () -> "the data path threw: " + failure.get());
 
             // stage 3: a new veth with the same MAC appears; traffic returns to it
@@ -171,14 +171,15 @@ class VirtioVethFailoverTest {
 
             // exact counts once the traffic has stopped (bounded waits for what is still in flight)
             long virtioSent = standby.stats().txPackets();
-            awaitSlowly(() -> pmd.portStats(0).rxPackets() == virtioSent, "testpmd counts what the virtio member sent ("
-                    + virtioSent + ")");
+            await(() -> hostSide.received() == virtioSent, "the device's host side counts what the virtio member sent"
+                    + " (" + virtioSent + ")");
             long vethSent = second.stats().txPackets();
             await(() -> rxPackets(base + "b2") == vethSent, "the new peer counts what the veth member sent ("
                     + vethSent + ")");
-            assertEquals(virtioSent, testpmd.stopForwarding().getFirst().rxPackets(), "testpmd rxonly's RX-packets");
+            assertEquals(virtioSent, host.port().stats().rxPackets(), "the device port's RX counter");
+            assertNull(host.failure(), () -> "the host's data path threw: " + hostSide.failure());
             assertSame(second, fp.active().orElseThrow());
-            System.out.printf("virtio+veth failover: first veth's peer got %d frames before the unplug, testpmd got %d"
+            System.out.printf("virtio+veth failover: first veth's peer got %d frames before the unplug, the device got %d"
                     + " (= the virtio member's TX), the new veth's peer got %d (= its member's TX)%n", b1AtUnplug,
                     virtioSent, vethSent);
 
@@ -233,15 +234,14 @@ class VirtioVethFailoverTest {
             for (String l : links) {
                 Ip.quiet("link", "del", l); // deletes the peer with it
             }
-            if (testpmd != null) {
-                testpmd.close();
+            if (host != null) {
+                host.close();
             }
             registry.doWork();
             registry.close();
         }
         assertEquals(0, pool.inUse(), "packets not returned to the pool");
         pool.close();
-        assertTrue(Testpmd.leftNothing(prefix), "testpmd left hugepage files or its runtime dir");
         assertFalse(Files.exists(sock), "socket file left behind");
         for (String l : links) {
             assertFalse(Files.exists(Path.of("/sys/class/net", l)), l + " left behind");
@@ -256,8 +256,7 @@ class VirtioVethFailoverTest {
 
     /** @return null if the test can run here, else one line naming what is missing */
     private static String missing() {
-        String testpmd = Testpmd.missing(); // root, dpdk-testpmd, hugetlbfs, 128 free hugepages
-        return testpmd != null ? testpmd : Ip.missing();
+        return Ip.missing(); // root and ip
     }
 
     /** Creates a veth pair whose end {@code a} has {@code mac} from its first moment, IPv6 off, both ends up. */
@@ -281,11 +280,6 @@ class VirtioVethFailoverTest {
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
         await(condition, what, 20);
-    }
-
-    /** Polls every 250 ms: for conditions that ask testpmd (one interactive command each). */
-    private static void awaitSlowly(BooleanSupplier condition, String what) throws InterruptedException {
-        await(condition, what, 250);
     }
 
     private static void await(BooleanSupplier condition, String what, long pollMillis) throws InterruptedException {

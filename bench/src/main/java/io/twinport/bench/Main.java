@@ -1,5 +1,6 @@
 package io.twinport.bench;
 
+import io.twinport.bench.example.UdpEchoExample;
 import io.twinport.fwd.Fwd;
 
 import java.io.PrintStream;
@@ -18,6 +19,7 @@ import java.util.List;
  *   <tr><td>bench</td><td>the JMH suite ({@code org.openjdk.jmh.Main} with the arguments given)</td></tr>
  *   <tr><td>status</td><td>failover ports, ports and counters from a management socket ({@code Status})</td></tr>
  *   <tr><td>demo</td><td>not yet available</td></tr>
+ *   <tr><td>example</td><td>example Netty applications on a failover port ({@code UdpEchoExample})</td></tr>
  * </table>
  *
  * Exit status 2 for an unknown subcommand, naming it and listing the known ones.
@@ -39,7 +41,8 @@ public final class Main {
             new Subcommand("bench", "run the JMH benchmarks; arguments go to JMH (bench -h, bench -l)"),
             new Subcommand("demo", "not yet available: the migration demo comes with the migration issue"),
             new Subcommand("status", "failover ports, ports and counters from a running twinport's management socket"
-                    + " (status --help)"));
+                    + " (status --help)"),
+            new Subcommand("example", "example Netty applications on a failover port (example udp-echo --help)"));
 
     private Main() {
     }
@@ -91,6 +94,9 @@ public final class Main {
             }
             case "status" -> {
                 return Status.run(rest, out, err);
+            }
+            case "example" -> {
+                return UdpEchoExample.runExample(rest, out, err);
             }
             case "demo" -> {
                 err.println("twinport: " + args[0] + " is not yet available");

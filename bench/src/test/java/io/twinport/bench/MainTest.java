@@ -27,7 +27,7 @@ class MainTest {
     void helpListsEverySubcommandAndSaysWhichAreNotYetAvailable() throws Exception {
         Result r = main("help");
         assertEquals(0, r.status());
-        for (String sub : new String[] {"help", "version", "fwd", "bench", "demo", "status"}) {
+        for (String sub : new String[] {"help", "version", "fwd", "bench", "demo", "status", "example"}) {
             assertTrue(r.out().contains("\n  " + sub + " "), sub + " missing from: " + r.out());
         }
         assertTrue(r.out().lines().filter(l -> l.contains("not yet available")).count() == 1, r.out());
@@ -42,7 +42,7 @@ class MainTest {
         assertEquals(2, r.status());
         assertEquals("", r.out());
         assertEquals("twinport: unknown subcommand 'frobnicate'; known subcommands: help, version, fwd, bench, demo,"
-                + " status\n", r.err());
+                + " status, example\n", r.err());
     }
 
     @Test

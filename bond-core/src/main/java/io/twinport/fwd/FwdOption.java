@@ -46,6 +46,10 @@ public enum FwdOption {
     /** Which netdevs the netdev discovery takes. */
     AUTO_NETDEVS("--auto-netdevs", "REGEX", null, "with --auto: the netdevs to discover, a regular expression the"
             + " whole name must match (default: every Ethernet netdev except lo)"),
+    /** The directory of vhost-user sockets the vhost-user discovery takes. */
+    AUTO_VHOST_DIR("--auto-vhost-dir", "DIR", null, "with --auto: a directory of vhost-user back-end sockets; each"
+            + " becomes a virtio-user port (client mode) while its back-end serves it (default: $"
+            + FwdOptions.VHOST_DIR_ENV + ", else none)"),
     /** How long to wait for the first failover port. */
     AUTO_WAIT("--auto-wait", "TIME", "10s", "with --auto: how long to wait for at least one failover port to form"
             + " before forwarding; none formed is a failure (exit 1, naming the ports seen)"),

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,12 +35,17 @@ import java.util.regex.PatternSyntaxException;
  * @param mgmtSocket    where to serve the management socket, or null for none
  * @param auto          discover ports and form failover ports ({@code --auto})
  * @param autoNetdevs   the netdev discovery's name pattern ({@code --auto-netdevs}), or null for every netdev
+ * @param autoVhostDir  the vhost-user discovery's directory ({@code --auto-vhost-dir}, else
+ *                      {@value #VHOST_DIR_ENV}), or null for none
  * @param autoWait      how long to wait for the first failover port ({@code --auto-wait})
  * @param help          print the help and exit
  */
 public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpkts, int queues, Duration duration,
                          Duration statsPeriod, long count, boolean txFirst, boolean json, int totalNumMbufs,
-                         Path mgmtSocket, boolean auto, String autoNetdevs, Duration autoWait, boolean help) {
+                         Path mgmtSocket, boolean auto, String autoNetdevs, Path autoVhostDir, Duration autoWait,
+                         boolean help) {
+    /** The environment variable that names the vhost-user discovery's directory when no option does. */
+    public static final String VHOST_DIR_ENV = "TWINPORT_VHOST_DIR";
     /** {@link #count()} when there is no limit. */
     public static final long NO_COUNT = -1;
     /** Largest burst (DPDK testpmd's MAX_PKT_BURST). */
@@ -68,10 +74,18 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
 
     /**
      * @return the settings every discovery gets with {@code --auto} (see {@link PortDiscovery}): {@code netdevs}
-     *         from {@code --auto-netdevs}, if given
+     *         from {@code --auto-netdevs} and {@code vhost-dir} from {@code --auto-vhost-dir} (or
+     *         {@value #VHOST_DIR_ENV}), where given
      */
     public Map<String, String> discoverySettings() {
-        return autoNetdevs == null ? Map.of() : Map.of(PortDiscovery.NETDEVS, autoNetdevs);
+        Map<String, String> settings = new LinkedHashMap<>();
+        if (autoNetdevs != null) {
+            settings.put(PortDiscovery.NETDEVS, autoNetdevs);
+        }
+        if (autoVhostDir != null) {
+            settings.put(PortDiscovery.VHOST_DIR, autoVhostDir.toString());
+        }
+        return Map.copyOf(settings);
     }
 
     /** @return true if {@code --count} was given */
@@ -88,6 +102,19 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
      * @throws IllegalArgumentException one line naming the option (for a spec: the spec) and what was expected
      */
     static FwdOptions parse(String[] args, PortKinds kinds) {
+        return parse(args, kinds, System.getenv());
+    }
+
+    /**
+     * Parses a command line.
+     *
+     * @param args        the arguments after {@code fwd}
+     * @param kinds       the port kinds specs may name
+     * @param environment environment variables ({@value #VHOST_DIR_ENV} is read)
+     * @return the options
+     * @throws IllegalArgumentException one line naming the option (for a spec: the spec) and what was expected
+     */
+    static FwdOptions parse(String[] args, PortKinds kinds, Map<String, String> environment) {
         List<PortSpec> ports = new ArrayList<>();
         Set<FwdOption> seen = EnumSet.noneOf(FwdOption.class);
         FwdMode mode = FwdMode.IO;
@@ -103,6 +130,7 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
         Path mgmtSocket = null;
         boolean auto = false;
         String autoNetdevs = null;
+        Path autoVhostDir = null;
         Duration autoWait = Duration.ofNanos(Durations.parseNanos(FwdOption.AUTO_WAIT.defaultValue()));
         boolean help = false;
 
@@ -169,6 +197,7 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
                 case MGMT_SOCKET -> mgmtSocket = path(opt, value);
                 case AUTO -> auto = true;
                 case AUTO_NETDEVS -> autoNetdevs = regex(opt, value);
+                case AUTO_VHOST_DIR -> autoVhostDir = path(opt, value);
                 case AUTO_WAIT -> {
                     autoWait = duration(opt, value);
                     if (autoWait.isZero()) {
@@ -184,7 +213,7 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
                 throw new UsageException("at least one --port SPEC is required (or --auto), e.g. --port wire (port"
                         + " kinds: " + kinds.namesText() + ")");
             }
-            for (FwdOption o : List.of(FwdOption.AUTO_NETDEVS, FwdOption.AUTO_WAIT)) {
+            for (FwdOption o : List.of(FwdOption.AUTO_NETDEVS, FwdOption.AUTO_VHOST_DIR, FwdOption.AUTO_WAIT)) {
                 if (seen.contains(o) && !auto) {
                     throw new UsageException(o.flag() + " applies to --auto only");
                 }
@@ -199,8 +228,18 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
                 throw new UsageException("--tx-first does not apply to --mode txonly (it transmits from the start)");
             }
         }
+        if (autoVhostDir == null && auto) {
+            String env = environment.get(VHOST_DIR_ENV);
+            if (env != null && !env.isBlank()) {
+                try {
+                    autoVhostDir = Path.of(env);
+                } catch (InvalidPathException e) {
+                    throw new UsageException(VHOST_DIR_ENV + ": bad value '" + env + "': expected a directory path");
+                }
+            }
+        }
         return new FwdOptions(ports, mode, burst, txpkts, queues, duration, statsPeriod, count, txFirst, json, mbufs,
-                mgmtSocket, auto, autoNetdevs, autoWait, help);
+                mgmtSocket, auto, autoNetdevs, autoVhostDir, autoWait, help);
     }
 
     private static String expected(FwdOption opt) {
@@ -218,6 +257,7 @@ public record FwdOptions(List<PortSpec> ports, FwdMode mode, int burst, int txpk
             case MGMT_SOCKET -> "a file path for the socket, e.g. /tmp/twinport.sock";
             case AUTO_NETDEVS -> "a regular expression (java.util.regex) the whole netdev name must match, e.g."
                     + " 'eth[1-9]|ens.*'";
+            case AUTO_VHOST_DIR -> "a directory path, e.g. /run/twinport/vhost";
             case AUTO_WAIT -> Durations.FORM + ", not 0";
             default -> "nothing";
         };

@@ -19,7 +19,13 @@ public enum MgmtCommand {
     /** A manual override with expiry, or back to automatic selection. */
     SET_ACTIVE("set-active", List.of("port", "member", "seconds"),
             "{\"port\":NAME,\"member\":\"primary\"|\"standby\",\"seconds\":N} makes that member active for N"
-                    + " seconds (while it is healthy); \"member\":\"auto\" cancels the override");
+                    + " seconds (while it is healthy); \"member\":\"auto\" cancels the override"),
+    /**
+     * The host-side live-migration sequences of this process, one entry each, as their owners contribute them
+     * ({@link MgmtServer#addQueryEntry}); an empty list when there are none.
+     */
+    QUERY_MIGRATION("query-migration", List.of(),
+            "the host-side migration sequences: vm, state, host, vf, target, the last outcome", true);
 
     /** The longest override {@code set-active} accepts, in seconds (one day: an override always expires). */
     public static final long MAX_OVERRIDE_SECONDS = 86_400;
@@ -27,11 +33,17 @@ public enum MgmtCommand {
     private final String wireName;
     private final List<String> arguments;
     private final String summary;
+    private final boolean contributed;
 
     MgmtCommand(String wireName, List<String> arguments, String summary) {
+        this(wireName, arguments, summary, false);
+    }
+
+    MgmtCommand(String wireName, List<String> arguments, String summary, boolean contributed) {
         this.wireName = wireName;
         this.arguments = arguments;
         this.summary = summary;
+        this.contributed = contributed;
     }
 
     /** @return the name on the socket, e.g. {@code query-ports} */
@@ -42,6 +54,14 @@ public enum MgmtCommand {
     /** @return the argument names it accepts, in the order they are documented */
     public List<String> arguments() {
         return arguments;
+    }
+
+    /**
+     * @return true if the command returns the list of entries that other components contribute
+     *         ({@link MgmtServer#addQueryEntry}) rather than something bond-core computes
+     */
+    public boolean contributed() {
+        return contributed;
     }
 
     /** @return one line for documentation */

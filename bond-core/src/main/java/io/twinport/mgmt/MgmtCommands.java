@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * What each command does. Runs on the control thread only (the server hands every request to
@@ -30,16 +31,20 @@ final class MgmtCommands {
     private final PortRegistry registry;
     private final FailoverManager manager;
     private final LongSupplier clock;
+    private final Map<MgmtCommand, List<Supplier<?>>> contributions;
 
     /**
      * @param registry the ports
      * @param manager  the failover manager, or null when the process has none
      * @param clock    the failover manager's clock (override expiry is on it)
+     * @param contributions entries contributed to the {@link MgmtCommand#contributed()} commands (live lists)
      */
-    MgmtCommands(PortRegistry registry, FailoverManager manager, LongSupplier clock) {
+    MgmtCommands(PortRegistry registry, FailoverManager manager, LongSupplier clock,
+                 Map<MgmtCommand, List<Supplier<?>>> contributions) {
         this.registry = registry;
         this.manager = manager;
         this.clock = clock;
+        this.contributions = contributions;
     }
 
     /**
@@ -54,7 +59,16 @@ final class MgmtCommands {
             case QUERY_STATS -> queryStats(optionalString(args, "port"), optionalBoolean(args, "extended"));
             case QUERY_FAILOVER -> queryFailover();
             case SET_ACTIVE -> setActive(args);
+            case QUERY_MIGRATION -> contributed(request.command());
         };
+    }
+
+    private List<Object> contributed(MgmtCommand command) {
+        List<Object> out = new ArrayList<>();
+        for (Supplier<?> entry : contributions.getOrDefault(command, List.of())) {
+            out.add(entry.get());
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ commands

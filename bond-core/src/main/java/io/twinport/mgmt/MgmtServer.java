@@ -31,15 +31,19 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The management socket: JSON lines, QMP-like, on a Unix domain socket served with Netty's epoll transport.
@@ -53,6 +57,7 @@ import java.util.function.LongSupplier;
  *  client ◄─line── [epoll I/O thread] write; next line of this client  ◄──────┘
  *
  *  FailoverManager ──event (control thread)──► one line, written to every client (async; never waits)
+ *  other components ──publishEvent(name, data)──┘   (the host-side migration sequence, ...)
  * </pre>
  *
  * <p>On connecting a client gets a greeting, {@code {"twinport":{"version":...,"commands":[...]}}}. Then each line
@@ -88,13 +93,19 @@ public final class MgmtServer implements AutoCloseable {
     private volatile Object fileKey;
     private volatile boolean closed;
     private volatile AutoCloseable failoverEvents;
+    private final Map<MgmtCommand, List<Supplier<?>>> contributions = new EnumMap<>(MgmtCommand.class);
 
     private MgmtServer(MgmtOptions options, Path path, PortRegistry registry, FailoverManager manager,
                        LongSupplier clock) {
         this.options = options;
         this.path = path;
         this.registry = registry;
-        this.commands = new MgmtCommands(registry, manager, clock);
+        for (MgmtCommand c : MgmtCommand.values()) {
+            if (c.contributed()) {
+                contributions.put(c, new CopyOnWriteArrayList<>());
+            }
+        }
+        this.commands = new MgmtCommands(registry, manager, clock, contributions);
         this.uid = MgmtSocket.currentUid();
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("twinport-mgmt", true),
                 EpollIoHandler.newFactory());
@@ -237,25 +248,45 @@ public final class MgmtServer implements AutoCloseable {
     // ------------------------------------------------------------------ events (control thread)
 
     /**
-     * Sends a failover event to every client, as one line; called on the control thread by the manager. Never
-     * waits: a client whose unsent output is over the limit is being disconnected and gets nothing more.
+     * Sends a failover event to every client, as one line; called on the control thread by the manager.
      *
      * @param event the event
      */
     void onFailoverEvent(FailoverEvent event) {
-        if (closed || clients.isEmpty()) {
-            return;
-        }
-        Instant now = Instant.now();
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("port", event.port());
         data.putAll(event.data());
         data.put("nano_time", event.nanoTime());
+        publishEvent(event.type().wireName(), data);
+    }
+
+    /**
+     * Sends an event to every client, as one line in the same form as the failover events,
+     * {@code {"event":NAME,"data":{...},"timestamp":{"seconds":...,"microseconds":...}}} (the time stamp is the wall
+     * clock now): the seam through which components other than the failover manager (the host-side migration
+     * sequence) reach management software. Never waits: a client whose unsent output is over the limit is being
+     * disconnected and gets nothing more. Any thread; events published from one thread reach each client in order.
+     *
+     * @param event the event's name, upper case, digits and underscores, as QMP names events (e.g.
+     *              {@code MIGRATION_COMPLETED})
+     * @param data  its data, written in the map's order; values as {@link Json#write} takes them
+     * @throws IllegalArgumentException if the name is not of that form
+     */
+    public void publishEvent(String event, Map<String, ?> data) {
+        Objects.requireNonNull(data, "data");
+        if (event == null || !event.matches("[A-Z][A-Z0-9_]*")) {
+            throw new IllegalArgumentException("management socket: event name \"" + event + "\" must be upper case"
+                    + " letters, digits and underscores, starting with a letter (e.g. MIGRATION_COMPLETED)");
+        }
+        if (closed || clients.isEmpty()) {
+            return;
+        }
+        Instant now = Instant.now();
         Map<String, Object> timestamp = new LinkedHashMap<>();
         timestamp.put("seconds", now.getEpochSecond());
         timestamp.put("microseconds", now.getNano() / 1_000);
         Map<String, Object> line = new LinkedHashMap<>();
-        line.put("event", event.type().wireName());
+        line.put("event", event);
         line.put("data", data);
         line.put("timestamp", timestamp);
         byte[] bytes = (Json.write(line) + "\n").getBytes(StandardCharsets.UTF_8);
@@ -264,6 +295,28 @@ public final class MgmtServer implements AutoCloseable {
                 ch.writeAndFlush(Unpooled.wrappedBuffer(bytes)); // async: queued to the I/O thread
             }
         }
+    }
+
+    /**
+     * Adds an entry to what a contributed command ({@link MgmtCommand#contributed()}, e.g. {@code query-migration})
+     * returns: the command answers with the list of every entry's current value, in the order they were added.
+     * The supplier runs on the control thread, once per command; it must not block.
+     *
+     * @param command a contributed command
+     * @param entry   gives the entry's current value (a map, usually) each time the command runs
+     * @return a handle that removes the entry
+     * @throws IllegalArgumentException if the command computes its answer itself
+     */
+    public AutoCloseable addQueryEntry(MgmtCommand command, Supplier<?> entry) {
+        Objects.requireNonNull(entry, "entry");
+        List<Supplier<?>> entries = contributions.get(Objects.requireNonNull(command, "command"));
+        if (entries == null) {
+            throw new IllegalArgumentException("management socket: " + command.wireName() + " takes no contributed"
+                    + " entries; commands that do: " + String.join(", ", contributions.keySet().stream()
+                    .map(MgmtCommand::wireName).toList()));
+        }
+        entries.add(entry);
+        return () -> entries.remove(entry);
     }
 
     // ------------------------------------------------------------------ connections (I/O thread)

@@ -19,11 +19,14 @@ import java.util.Map;
  *
  * <p>Settings are text, from the application's command line or environment; each discovery reads the keys it knows
  * and ignores the others, so a new discovery plugs in without the application knowing it. Keys in use:
- * {@value #NETDEVS} (the netdev discovery: a regular expression the whole netdev name must match).
+ * {@value #NETDEVS} (the netdev discovery: a regular expression the whole netdev name must match),
+ * {@value #VHOST_DIR} (the vhost-user directory discovery: the directory whose sockets become virtio-user ports).
  */
 public interface PortDiscovery {
     /** Setting: which netdevs the netdev discovery takes, a regular expression matched against the whole name. */
     String NETDEVS = "netdevs";
+    /** Setting: the directory in which the vhost-user discovery looks for back-end sockets. */
+    String VHOST_DIR = "vhost-dir";
 
     /** @return the discovery's name, e.g. {@code netdev} */
     String name();

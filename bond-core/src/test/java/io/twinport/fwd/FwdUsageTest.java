@@ -1,5 +1,6 @@
 package io.twinport.fwd;
 
+import io.twinport.registry.PortDiscovery;
 import io.twinport.wire.WirePortKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -7,6 +8,7 @@ import org.junit.jupiter.api.Timeout;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,6 +104,23 @@ class FwdUsageTest {
         assertContains(refused("--auto", "--auto"), "--auto given twice");
         assertContains(refused("--auto=yes"), "--auto takes no value");
         assertContains(refused("--auto", "--port", "wire,foo=1"), "unknown key 'foo'");
+        assertContains(refused("--port", "wire", "--auto-vhost-dir", "/tmp"), "--auto-vhost-dir applies to --auto"
+                + " only");
+        assertContains(refused("--auto", "--auto-vhost-dir", ""), "--auto-vhost-dir: bad value ''",
+                "a directory path");
+    }
+
+    @Test
+    void theVhostDirComesFromTheOptionElseTheEnvironment() {
+        Map<String, String> env = Map.of(FwdOptions.VHOST_DIR_ENV, "/run/vhost");
+        assertEquals(Map.of(PortDiscovery.VHOST_DIR, "/run/vhost"),
+                FwdOptions.parse(new String[] {"--auto"}, kinds, env).discoverySettings());
+        assertEquals(Map.of(PortDiscovery.VHOST_DIR, "/srv/vu", PortDiscovery.NETDEVS, "eth.*"),
+                FwdOptions.parse(new String[] {"--auto", "--auto-vhost-dir", "/srv/vu", "--auto-netdevs", "eth.*"},
+                        kinds, env).discoverySettings());
+        assertEquals(Map.of(), FwdOptions.parse(new String[] {"--auto"}, kinds, Map.of()).discoverySettings());
+        assertEquals(Map.of(), FwdOptions.parse(new String[] {"--port", "wire"}, kinds, env).discoverySettings(),
+                "without --auto nothing is discovered");
     }
 
     @Test

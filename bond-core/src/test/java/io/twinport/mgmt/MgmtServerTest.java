@@ -102,7 +102,7 @@ class MgmtServerTest {
     @Test
     void greetingNamesTheCommands() throws IOException {
         MgmtClient c = rig.client();
-        assertEquals(List.of("query-ports", "query-stats", "query-failover", "set-active"),
+        assertEquals(List.of("query-ports", "query-stats", "query-failover", "set-active", "query-migration"),
                 c.greeting().get("commands"));
         assertTrue(c.greeting().containsKey("version"));
     }
@@ -223,6 +223,54 @@ class MgmtServerTest {
                 "MemberNotPresent", "failover port failover0 has no primary attached");
     }
 
+    // ------------------------------------------------------------------ events and entries of other components
+
+    @Test
+    void publishedEventsGoToEveryClientAsFailoverEventsDo() throws IOException {
+        MgmtClient c1 = rig.client();
+        MgmtClient c2 = rig.client();
+        long before = Instant.now().getEpochSecond();
+        Map<String, Object> data = new java.util.LinkedHashMap<>();
+        data.put("vm", "vm0");
+        data.put("wait_unplug_ns", 1234L);
+        data.put("vf", null);
+        rig.server.publishEvent("MIGRATION_COMPLETED", data);
+        for (MgmtClient c : List.of(c1, c2)) {
+            Map<String, Object> e = nextEvent(c, "MIGRATION_COMPLETED");
+            assertEquals(data, e.get("data"), "data as given, in order");
+            assertEquals(List.of("vm", "wait_unplug_ns", "vf"), List.copyOf(map(e.get("data")).keySet()));
+            long seconds = (Long) map(e.get("timestamp")).get("seconds");
+            assertTrue(seconds >= before && seconds <= Instant.now().getEpochSecond(), "wall clock: " + e);
+        }
+        var bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> rig.server.publishEvent("migration done", Map.of()));
+        assertTrue(bad.getMessage().contains("event name \"migration done\" must be upper case"), bad.getMessage());
+    }
+
+    @Test
+    void queryMigrationListsTheContributedEntriesAndNothingWithoutThem() throws Exception {
+        MgmtClient c = rig.client();
+        assertEquals(List.of(), c.query("query-migration", null, WAIT), "no sequence contributed: an empty list");
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        AutoCloseable first = rig.server.addQueryEntry(MgmtCommand.QUERY_MIGRATION,
+                () -> Map.of("vm", "vm0", "calls", calls.incrementAndGet()));
+        AutoCloseable second = rig.server.addQueryEntry(MgmtCommand.QUERY_MIGRATION, () -> Map.of("vm", "vm1"));
+        assertEquals(List.of(Map.of("vm", "vm0", "calls", 1L), Map.of("vm", "vm1")),
+                c.query("query-migration", null, WAIT), "in the order added, computed when asked");
+        assertEquals(List.of(Map.of("vm", "vm0", "calls", 2L), Map.of("vm", "vm1")),
+                c.query("query-migration", null, WAIT));
+        first.close();
+        assertEquals(List.of(Map.of("vm", "vm1")), c.query("query-migration", null, WAIT));
+        second.close();
+        assertEquals(List.of(), c.query("query-migration", null, WAIT));
+        assertError(c.execute("query-migration", args("vm", "vm0"), WAIT), "InvalidArgument",
+                "query-migration takes no arguments, got \"vm\"");
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> rig.server.addQueryEntry(MgmtCommand.QUERY_PORTS, () -> Map.of()));
+        assertEquals("management socket: query-ports takes no contributed entries; commands that do:"
+                + " query-migration", refused.getMessage());
+    }
+
     // ------------------------------------------------------------------ set-active
 
     @Test
@@ -317,7 +365,7 @@ class MgmtServerTest {
         assertError(raw(c, "{\"execute\":42,\"id\":\"a\"}"), "InvalidCommand", "\"execute\" must be a string");
         Map<String, Object> unknown = raw(c, "{\"execute\":\"query-everything\",\"id\":{\"n\":7}}");
         assertError(unknown, "CommandNotFound", "unknown command \"query-everything\"; commands: query-ports,"
-                + " query-stats, query-failover, set-active");
+                + " query-stats, query-failover, set-active, query-migration");
         assertEquals(Map.of("n", 7L), unknown.get("id"), "the id is echoed with an error too");
         assertError(raw(c, "{\"execute\":\"query-ports\",\"arguments\":[]}"), "InvalidArgument",
                 "\"arguments\" must be an object, not an array");

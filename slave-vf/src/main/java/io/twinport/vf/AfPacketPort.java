@@ -466,8 +466,23 @@ public final class AfPacketPort extends AbstractPort {
         return now.linkUp() ? Health.OK : Health.DOWN;
     }
 
-    /** @param up the link state the netdev reports */
-    void onLink(boolean up) {
+    /**
+     * A link event from the watcher. Events queue up behind each other, and {@link #doStart()} reads the kernel's
+     * state directly, so an event can be older than what the port already shows (a veth coming up reports IFF_UP
+     * before IFF_RUNNING): the port takes the kernel's state now, and uses the reported one only if that cannot be
+     * read. Without this a stale "down" made a freshly started member flap (a switch away and back).
+     *
+     * @param reported the link state the event carried
+     */
+    void onLink(boolean reported) {
+        boolean up = reported;
+        try {
+            Netdev now = Kernel.links().getLink(ifindex);
+            up = now != null && now.linkUp();
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "port " + name() + ": cannot read the link of " + ifName + ", taking the event's: "
+                    + e.getMessage());
+        }
         if (up) {
             synchronized (this) {
                 suspect = false;

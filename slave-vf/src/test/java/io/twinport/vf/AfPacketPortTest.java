@@ -328,6 +328,32 @@ class AfPacketPortTest {
         assertEquals(0, a.rxBurst(1, out, 0, 8));
     }
 
+    @Test
+    void aStaleLinkEventDoesNotOverrideTheKernelsStateNow() {
+        start(a, PortConfig.DEFAULT);
+        start(b, PortConfig.DEFAULT);
+        assertTrue(a.linkUp());
+        a.onLink(false); // queued before start read the netdev: the kernel says up
+        assertTrue(a.linkUp(), "a stale down event must not take the link down");
+        Ip.run("link", "set", "dev", veth.b, "down"); // the carrier goes: a is up but not running
+        awaitKernelLink(veth.a, false);
+        a.onLink(true); // a stale up event
+        assertFalse(a.linkUp(), "the kernel says not running");
+        Ip.run("link", "set", "dev", veth.b, "up");
+        awaitKernelLink(veth.a, true);
+        a.onLink(false);
+        assertTrue(a.linkUp());
+    }
+
+    /** The kernel sets IFF_RUNNING from the carrier in its link-watch work, a moment after the change. */
+    private static void awaitKernelLink(String ifname, boolean up) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (Kernel.links().getLink(ifname).linkUp() != up) {
+            assertTrue(System.nanoTime() < deadline, ifname + " did not become " + (up ? "running" : "not running"));
+            Thread.onSpinWait();
+        }
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
     void framesThisPortSendsThroughTheQdiscAreNotReceivedBack(int rxQueues) {
