@@ -42,7 +42,7 @@ public enum DeviceFault {
     /** A request the device did not offer (e.g. SET_LOG_BASE without LOG_SHMFD). */
     UNSUPPORTED_REQUEST(Scope.DEVICE, "request %d was not offered (protocol features 0x%x)"),
     /** A payload size other than the request's. */
-    BAD_SIZE(Scope.DEVICE, "payload size %d, the request needs %d"),
+    BAD_SIZE(Scope.DEVICE, "payload size %d, the request needs %d (-1: above the limit)"),
     /** A request that needs a descriptor came without one. */
     MISSING_FD(Scope.DEVICE, "%d descriptors attached, %d needed"),
     /** Descriptors on a request that takes none (or more than it takes). */
@@ -56,15 +56,15 @@ public enum DeviceFault {
     /** A vring size that is not a power of two up to 32768. */
     BAD_VRING_NUM(Scope.DEVICE, "vring size %d is not a power of two in [1, %d]"),
     /** A memory region that overflows, is empty, lies beyond its file, or cannot be mapped. */
-    BAD_REGION(Scope.DEVICE, "memory region %d: %d"),
+    BAD_REGION(Scope.DEVICE, "memory region %d refused (%d)"),
     /** A field with a value the request does not allow (reserved bits, a base above 0xFFFF, enable not 0/1). */
     BAD_VALUE(Scope.DEVICE, "field value 0x%x not allowed (%d)"),
     /** A ring whose mapped address does not have the spec's alignment (desc 16, avail 2, used 4). */
     RING_MISALIGNED(Scope.DEVICE, "vring %d: a ring is misaligned in the device's mapping (address 0x%x)"),
     /** A ring address outside every region (translated when the ring starts). */
-    RING_OUTSIDE_MEMORY(Scope.DEVICE, "vring %d: a ring address is outside every memory region (%d)"),
+    RING_OUTSIDE_MEMORY(Scope.DEVICE, "vring %d: a ring address is outside every memory region (0x%x)"),
     /** A message that stops midway or never completes. */
-    MESSAGE_CUT(Scope.DEVICE, "message cut after %d bytes (%d)");
+    MESSAGE_CUT(Scope.DEVICE, "the message stopped midway or did not complete in time (%d, %d)");
 
     /** Where the fault was found and what it breaks. */
     public enum Scope {

@@ -99,6 +99,7 @@ final class DeviceRing {
     private final MemorySegment numBuffersSeg = MemorySegment.ofArray(numBuffersBytes);
     private int lastAvail;
     private int usedIdx;
+    private int lastRegion;
 
     // first fault: value and bound written before the release store of fault
     @SuppressWarnings("unused") // accessed through FAULT
@@ -381,7 +382,8 @@ final class DeviceRing {
      * Writes one frame into the next receive chain(s), without publishing.
      *
      * @return chains used (at least 1); 0 if the guest has too few buffers now (nothing consumed); -2 if the frame
-     *         does not fit one chain without MRG_RXBUF (nothing consumed, drop it); -1 on a fault
+     *         does not fit one chain without MRG_RXBUF, or a whole ring of buffers with it (nothing consumed, drop
+     *         it); -1 on a fault
      */
     private int putFrame(Packet p, int pending) {
         int startAvail = lastAvail;
@@ -403,7 +405,9 @@ final class DeviceRing {
             if (heads == pending) {
                 lastAvail = startAvail; // too few buffers for the whole frame now: nothing consumed
                 usedIdx = startUsed;
-                return 0;
+                // a whole ring of buffers cannot hold it (the guest posts tiny buffers): drop it rather than block
+                // the queue for good
+                return pending >= size ? -2 : 0;
             }
             int head = avail.get(LE16, AVAIL_RING + 2L * (lastAvail & mask)) & 0xFFFF;
             if (head >= size) {
@@ -534,9 +538,13 @@ final class DeviceRing {
         if (cTotal > MAX_CHAIN_BYTES) {
             return fail(DeviceFault.LEN_OVERFLOW, addr, len);
         }
-        int r = mem.regionOfGuest(addr, len);
-        if (r < 0) {
-            return fail(DeviceFault.DESC_OUTSIDE_MEMORY, addr, len);
+        int r = lastRegion; // buffers of one burst usually lie in one region: try the last one first
+        if (!mem.holdsGuest(r, addr, len)) {
+            r = mem.regionOfGuest(addr, len);
+            if (r < 0) {
+                return fail(DeviceFault.DESC_OUTSIDE_MEMORY, addr, len);
+            }
+            lastRegion = r;
         }
         cSeg = mem.segment(r);
         cOff = mem.guestOffset(r, addr);

@@ -231,6 +231,17 @@ public final class GuestMemory implements AutoCloseable {
     }
 
     /**
+     * @param i    a region index
+     * @param addr a guest-physical address
+     * @param len  bytes, {@code >= 0}
+     * @return true if region i holds {@code [addr, addr + len)} entirely
+     */
+    public boolean holdsGuest(int i, long addr, long len) {
+        long off = addr - gpa[i];
+        return Long.compareUnsigned(off, size[i]) < 0 && len <= size[i] - off;
+    }
+
+    /**
      * @param i    a region
      * @param addr a guest-physical address inside it
      * @return its offset in {@link #segment(int)}

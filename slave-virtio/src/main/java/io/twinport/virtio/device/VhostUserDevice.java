@@ -4,6 +4,7 @@ import io.twinport.mem.Packet;
 import io.twinport.mem.PacketPool;
 import io.twinport.policy.MacAddress;
 import io.twinport.port.QueueCounters;
+import io.twinport.sys.Errno;
 import io.twinport.sys.SyscallException;
 import io.twinport.virtio.VirtioNetConfig;
 import io.twinport.virtio.VirtioNetFeatureBits;
@@ -482,7 +483,9 @@ public final class VhostUserDevice implements AutoCloseable {
         } catch (VhostUserException e) {
             synchronized (this) {
                 String why = e.getMessage();
-                if (why.contains("after 0 of " + VhostUserMessageDescriptor.HEADER_SIZE + " header bytes")) {
+                if (why.contains("after 0 of " + VhostUserMessageDescriptor.HEADER_SIZE + " header bytes")
+                        || e.getCause() instanceof SyscallException se && se.errno() == Errno.ECONNRESET) {
+                    // a front-end that closes with our replies unread resets the connection: a disconnect too
                     disconnect("the front-end closed the connection");
                 } else if (why.contains("above the limit")) {
                     refuse(new Refusal(DeviceFault.BAD_SIZE, -1, VhostUserMessageDescriptor.MAX_PAYLOAD, why));
@@ -629,6 +632,11 @@ public final class VhostUserDevice implements AutoCloseable {
                 features = f;
                 featuresSet = true;
                 negotiated = f & ~VHOST_USER_F_PROTOCOL_FEATURES;
+                if (!was || old != f) {
+                    LOG.log(Level.INFO, "vhost " + name + ": the front-end set features "
+                            + VirtioNetFeatureBits.describe(f) + ", protocol features "
+                            + VhostUserProtocolFeature.describe(protocol));
+                }
                 if (was && old != f) {
                     for (int i = 0; i < vringCount; i++) {
                         stopRing(i); // a running ring was built for the old features

@@ -193,6 +193,38 @@ class VhostUserPortTest {
     }
 
     @Test
+    void deviceBurstsAllocateNothing() {
+        open(VhostUserDeviceOptions.server(SOCK), VirtioUserOptions.client(SOCK), 1);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        io.twinport.mem.Packet[] burst = new io.twinport.mem.Packet[32];
+        long deviceBytes = 0;
+        long moved = 0;
+        for (int round = 0; round < 60_000; round++) {
+            int n = guestPool.allocBulk(burst, 0, 32);
+            for (int i = 0; i < n; i++) {
+                io.twinport.testing.Frames.fill(burst[i], Traffic.DST, Traffic.SRC, i, 64);
+            }
+            int sent = guest.txBurst(0, burst, 0, n);
+            guestPool.freeBulk(burst, sent, n - sent);
+            long before = threads.getCurrentThreadAllocatedBytes();
+            int got = device.rxBurst(0, burst, 0, 32);
+            int back = device.txBurst(0, burst, 0, got);
+            long after = threads.getCurrentThreadAllocatedBytes();
+            hostPool.freeBulk(burst, back, got - back);
+            moved += back;
+            if (round >= 40_000) {
+                deviceBytes += after - before; // 40 000 rounds warm the JIT up (a compilation may allocate once)
+            }
+            int r = guest.rxBurst(0, burst, 0, 32);
+            guestPool.freeBulk(burst, 0, r);
+        }
+        assertEquals(0L, device.xstats().get("ring_faults"), device.device().lastFault());
+        assertTrue(moved > 100_000, "frames moved through the device: " + moved);
+        assertEquals(0, deviceBytes, "bytes allocated by 20 000 rx+tx burst pairs of the device");
+    }
+
+    @Test
     void twoQueuePairs() {
         open(VhostUserDeviceOptions.server(SOCK).withQueues(2), VirtioUserOptions.client(SOCK).withQueues(2), 2);
         bothWays(2, 5_000, 128);
