@@ -509,7 +509,18 @@ public final class ResultsPage {
         md.append("In this run twinport was slower than DPDK (twinport / DPDK below 1) in: ")
                 .append(slower.isEmpty() ? "none of the comparisons" : String.join(", ", slower)).append(".\n");
         md.append("It was as fast or faster in: ").append(faster.isEmpty() ? "none" : String.join(", ", faster))
-                .append(".\n\n");
+                .append(".\n");
+        List<ScriptResult> ours = byName.getOrDefault("failover.overhead.twinport", List.of());
+        List<ScriptResult> bonding = byName.getOrDefault("failover.overhead.bonding", List.of());
+        if (!ours.isEmpty() && !bonding.isEmpty()) {
+            double o = Stat.of(ours.stream().map(ScriptResult::value).toList()).median();
+            double b = Stat.of(bonding.stream().map(ScriptResult::value).toList()).median();
+            md.append("The failover port kept ").append(fmt(o)).append(" of its member's throughput, `net_bonding`"
+                    + " mode 1 kept ").append(fmt(b)).append(" of its member's (medians of the script's runs): the"
+                    + " failover port's overhead is ").append(o < b ? "larger" : "not larger")
+                    .append(" than bonding's here.\n");
+        }
+        md.append('\n');
         md.append("""
                 What limits twinport where it is slower (from what the code does, not from a profile of this run):
                 - **virtio-user driver** (`virtio.*`): per packet, twinport's TX writes a 12-byte virtio-net header in \
