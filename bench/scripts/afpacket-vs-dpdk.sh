@@ -109,7 +109,8 @@ run_direction() { # TXIF RXIF LABEL
     # twinport: receiver first (on CPU 0), transmitter for DURATION s (on CPU 1)
     fwd 0 rxonly "$rx" $((DURATION + 4)) "$o.fwd-rx" & pids+=($!)
     sleep 2
-    fwd 1 txonly "$tx" "$DURATION" "$o.fwd-tx"
+    fwd 1 txonly "$tx" "$DURATION" "$o.fwd-tx" \
+        || die "twinport's fwd txonly on $tx failed: $(tail -3 "$o.fwd-tx.err" "$o.fwd-tx" 2>/dev/null)"
     wait "${pids[-1]}" || true
     # DPDK: the same, each forwarding lcore on the CPU twinport's process ran on, its main lcore on the other
     testpmd 0@1,1@0 rxonly "$rx" $((DURATION + 5)) "${tag}rx" "$o.dpdk-rx" & pids+=($!)
@@ -135,7 +136,8 @@ if results:
             f.write(f"afpacket.{label}.{side}.twinport_pps\t{ours}\tpps\t\n")
             f.write(f"afpacket.{label}.{side}.dpdk_pps\t{dpdk}\tpps\t\n")
             if dpdk:
-                f.write(f"afpacket.{label}.{side}.twinport_over_dpdk\t{ours / dpdk:.4f}\tratio\t{tx} -> {rx}\n")
+                f.write(f"afpacket.{label}.{side}.twinport_over_dpdk\t{ours / dpdk:.4f}\tratio\t"
+                        f"{'transmitter' if side == 'tx' else 'receiver'}, veth end {label[0]} -> {label[1]}\n")
 PY
 }
 

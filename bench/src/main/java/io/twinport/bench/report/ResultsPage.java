@@ -142,7 +142,8 @@ public final class ResultsPage {
                 ? Files.readAllLines(data.resolve("load.txt")) : List.of();
         List<String> scriptNames = scriptNames(data);
         Path rel = page.toAbsolutePath().getParent().relativize(charts.toAbsolutePath());
-        String md = render(jmh, scripts, scriptNames, machine, load, charts, rel.toString().replace('\\', '/'));
+        String md = render(jmh, scripts, scriptNames, machine, load, charts, rel.toString().replace('\\', '/'),
+                data);
         Files.writeString(page, md, StandardCharsets.UTF_8);
         out.println("ResultsPage: wrote " + page + " and the charts in " + charts);
         return 0;
@@ -273,6 +274,34 @@ public final class ResultsPage {
         return new ArrayList<>(names);
     }
 
+    /** @return "run N: SCRIPT.sh exited with S: LAST LINE" for each run whose output ends with a non-zero status */
+    static List<String> failedRuns(Path data) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (Path runDir : runDirs(data)) {
+            try (Stream<Path> files = Files.list(runDir)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".out")).sorted().toList()) {
+                    List<String> lines = Files.readAllLines(f);
+                    String status = null;
+                    String before = "";
+                    for (int i = lines.size() - 1; i >= 0; i--) {
+                        if (lines.get(i).startsWith("exit status: ")) {
+                            status = lines.get(i).substring("exit status: ".length()).trim();
+                            before = i > 0 ? lines.get(i - 1) : "";
+                            break;
+                        }
+                    }
+                    if (status != null && !status.equals("0")) {
+                        String name = f.getFileName().toString().replaceFirst("\\.out$", "");
+                        out.add(runDir.getFileName() + ": `" + name + ".sh` exited with " + status + "; its last line: `"
+                                + before.replace("`", "'") + "` (output: `bench/results/data/" + runDir.getFileName()
+                                + "/" + name + ".out`)");
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     static Map<String, String> readMachine(Path file) throws IOException {
         Map<String, String> m = new LinkedHashMap<>();
         if (!Files.exists(file)) {
@@ -290,7 +319,7 @@ public final class ResultsPage {
     // ================================================================== rendering
 
     static String render(List<JmhResult> jmh, List<ScriptResult> scripts, List<String> scriptNames,
-                         Map<String, String> machine, List<String> load, Path charts, String chartLink)
+                         Map<String, String> machine, List<String> load, Path charts, String chartLink, Path data)
             throws IOException {
         StringBuilder md = new StringBuilder();
         String command = machine.getOrDefault("command", "bench/scripts/results.sh");
@@ -311,9 +340,30 @@ public final class ResultsPage {
         }
         md.append('\n');
         if (!load.isEmpty()) {
-            md.append("Load average (1, 5, 15 min) around each part of the run. A load above the CPU count means"
-                    + " other work (here: other engineers' builds and tests) was competing for the cores, and every"
-                    + " number below is slowed and spread by it by an unknown amount:\n\n");
+            double maxLoad = 0;
+            for (String l : load) {
+                String[] c = l.split("\t", 2);
+                if (c.length == 2 && !c[1].isBlank()) {
+                    try {
+                        maxLoad = Math.max(maxLoad, Double.parseDouble(c[1].trim().split("\\s+")[0]));
+                    } catch (NumberFormatException ignored) {
+                        // not a load average: shown as it is
+                    }
+                }
+            }
+            java.util.regex.Matcher cpus = java.util.regex.Pattern.compile("(\\d+) CPUs")
+                    .matcher(machine.getOrDefault("CPU", ""));
+            int cpuCount = cpus.find() ? Integer.parseInt(cpus.group(1)) : Runtime.getRuntime().availableProcessors();
+            md.append("Load average (1, 5, 15 min) around each part of the run. ");
+            if (maxLoad > cpuCount) {
+                md.append("**The machine was busy:** the 1-minute load reached ").append(fmt(maxLoad))
+                        .append(" on ").append(cpuCount).append(" CPUs, so other work was competing for the cores"
+                        + " while this ran, and every number below is slowed and spread by it by an unknown amount."
+                        + " Treat them as rough, and re-run the command on a quiet machine:\n\n");
+            } else {
+                md.append("The 1-minute load stayed at or below the CPU count (").append(fmt(maxLoad)).append(" on ")
+                        .append(cpuCount).append(" CPUs), which is as quiet as this machine gets:\n\n");
+            }
             md.append("| when | load average |\n|---|---|\n");
             for (String l : load) {
                 String[] c = l.split("\t", 2);
@@ -417,7 +467,8 @@ public final class ResultsPage {
             md.append('\n');
             if (!swBars.isEmpty()) {
                 chart(md, charts, chartLink, "switchover.svg", SvgChart.barChart(
-                        "twinport switchover, datapath=inline (median of fork medians, whiskers: spread of forks)", "µs", swBars,
+                        "twinport switchover, datapath=inline (median of fork medians, whiskers: their spread)", "µs",
+                        swBars,
                         Double.NaN), "switchover time per trigger and queue count");
             }
         }
@@ -456,9 +507,15 @@ public final class ResultsPage {
 
         // ---- JMH table
         md.append("## The JMH suite\n\n");
+        md.append("The suite runs unpinned (`SwitchoverBenchmark` with `datapath=thread` needs both cores); the"
+                + " side-by-side scripts pin one process per core.\n\n");
         md.append("Average time per op (or per sample, for SampleTime) and allocation per op (`-prof gc`; JMH 1.37"
                 + " counts every JVM thread's allocation, so a background of fractions of a byte per op is JMH's own,"
-                + " one object per op would read 16 B/op or more).\n\n");
+                + " one object per op would read 16 B/op or more). For `SwitchoverBenchmark` the score is JMH's mean,"
+                + " dominated by the outliers (see the percentiles above), and B/op is the control plane's allocation"
+                + " per switch"
+                + " (events, routing tables, the untimed re-plug of the member between switches), not the data"
+                + " path's.\n\n");
         md.append("| benchmark | params | score | unit | fork medians | B/op |\n|---|---|---|---|---|---|\n");
         for (JmhResult r : jmh) {
             md.append("| ").append(r.benchmark()).append(" | ").append(cell(r.paramText())).append(" | ")
@@ -487,6 +544,15 @@ public final class ResultsPage {
             if (scripts.stream().noneMatch(r -> r.script().equals(name))) {
                 silent.add(name);
             }
+        }
+        List<String> failed = failedRuns(data);
+        if (!failed.isEmpty()) {
+            md.append("Script runs that failed (their numbers are missing from the medians above; the runs column"
+                    + " says how many counted):\n\n");
+            for (String f : failed) {
+                md.append("- ").append(f).append('\n');
+            }
+            md.append('\n');
         }
         if (!silent.isEmpty()) {
             md.append("These scripts ran but wrote no result line (they do not use `TWINPORT_RESULTS` yet, or they"
