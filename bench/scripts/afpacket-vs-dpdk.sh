@@ -8,11 +8,13 @@
 # rates while the transmitter ran), and the ratio twinport / DPDK.
 #
 # Needs: root, iproute2, Debian's dpdk-dev (dpdk-testpmd; the dpdk package alone has no testpmd), JDK 25 and Maven
-# (the fwd jar is built with a reactor build that installs nothing). Hugepages: 512 x 2 MiB are reserved if fewer
+# (the fwd jar is built with a reactor build that installs nothing, or taken from TWINPORT_JAR, as results.sh
+# does). Hugepages: 512 x 2 MiB are reserved if fewer
 # are (DPDK's net_af_packet TX stalls after about a thousand frames with --no-huge on this kind of machine).
 # Environment: DURATION (seconds the transmitter runs, default 5), TXPKTS (frame length, default 64), QUEUES
 # (queue pairs on both sides, default 1), FRAMECNT (frames per ring, both sides, default 4096), AFPACKET_KEYS (more
-# keys for twinport's spec, e.g. ",rxversion=2"), LOGS (a directory to keep every process's output in).
+# keys for twinport's spec, e.g. ",rxversion=2"), LOGS (a directory to keep every process's output in),
+# TWINPORT_RESULTS (a file to append the rates and ratios to as result lines, for results.sh).
 # Everything it creates (veth pair, processes, DPDK runtime directories) is removed on exit.
 set -euo pipefail
 
@@ -31,9 +33,6 @@ command -v ip >/dev/null || die "needs iproute2 (ip)"
 command -v dpdk-testpmd >/dev/null || die "needs dpdk-testpmd: apt-get install dpdk-dev"
 command -v taskset >/dev/null || die "needs taskset (util-linux)"
 command -v python3 >/dev/null || die "needs python3 (to read the JSON lines)"
-# shellcheck source=../../scripts/find-jdk.sh
-if [ -f "$root/scripts/find-jdk.sh" ]; then . "$root/scripts/find-jdk.sh"; twinport_find_jdk || exit 1; fi
-[ -n "${JAVA_HOME:-}" ] || die "set JAVA_HOME to a JDK 25"
 
 tag="tpb$(printf '%05x' $((RANDOM * 32 + RANDOM % 32)))"
 va="${tag}a"
@@ -51,11 +50,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# ---- the fwd jar: a reactor build, nothing installed -------------------------------------------------------------
-jar="$root/bench/target/twinport.jar"
-echo "building $jar (mvn -pl bench -am package) ..." >&2
-(cd "$root" && mvn -q -B -o -pl bench -am package -DskipTests >&2) || (cd "$root" && mvn -q -B -pl bench -am package -DskipTests >&2)
-[ -f "$jar" ] || die "no $jar after the build"
+# ---- the fwd jar: a reactor build, nothing installed (or $TWINPORT_JAR) -------------------------------------------
+# shellcheck source=lib/common.sh
+. "$root/bench/scripts/lib/common.sh"
+twinport_bench_jar || die "cannot build or find the twinport jar"
 
 # ---- hugepages for DPDK ------------------------------------------------------------------------------------------
 if [ "$(cat /proc/sys/vm/nr_hugepages)" -lt 512 ]; then
@@ -105,13 +103,14 @@ testpmd_rates() { # OUT Rx|Tx
     grep -o "$2-pps: *[0-9]*" "$1" | awk '{print $2}' | median
 }
 
-run_direction() { # TXIF RXIF
+run_direction() { # TXIF RXIF LABEL
     local tx=$1 rx=$2
     local o="$work/$tx"
     # twinport: receiver first (on CPU 0), transmitter for DURATION s (on CPU 1)
     fwd 0 rxonly "$rx" $((DURATION + 4)) "$o.fwd-rx" & pids+=($!)
     sleep 2
-    fwd 1 txonly "$tx" "$DURATION" "$o.fwd-tx"
+    fwd 1 txonly "$tx" "$DURATION" "$o.fwd-tx" \
+        || die "twinport's fwd txonly on $tx failed: $(tail -3 "$o.fwd-tx.err" "$o.fwd-tx" 2>/dev/null)"
     wait "${pids[-1]}" || true
     # DPDK: the same, each forwarding lcore on the CPU twinport's process ran on, its main lcore on the other
     testpmd 0@1,1@0 rxonly "$rx" $((DURATION + 5)) "${tag}rx" "$o.dpdk-rx" & pids+=($!)
@@ -124,18 +123,26 @@ run_direction() { # TXIF RXIF
     frx=$(fwd_rates "$o.fwd-rx" rx_pps)
     dtx=$(testpmd_rates "$o.dpdk-tx" Tx)
     drx=$(testpmd_rates "$o.dpdk-rx" Rx)
-    python3 - "$tx" "$rx" "$ftx" "$frx" "$dtx" "$drx" <<'PY'
+    python3 - "$tx" "$rx" "$ftx" "$frx" "$dtx" "$drx" "$3" "${TWINPORT_RESULTS:-}" <<'PY'
 import sys
-tx, rx, ftx, frx, dtx, drx = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])
+tx, rx, ftx, frx, dtx, drx, label, results = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:7]), *sys.argv[7:]
 ratio = lambda a, b: f"{a / b:.2f}" if b else "n/a"
 print(f"{tx} -> {rx}:")
 print(f"  transmitter pps   twinport {ftx:>10,}   DPDK {dtx:>10,}   twinport/DPDK {ratio(ftx, dtx)}")
 print(f"  receiver pps      twinport {frx:>10,}   DPDK {drx:>10,}   twinport/DPDK {ratio(frx, drx)}")
+if results:
+    with open(results, "a") as f:
+        for side, ours, dpdk in (("tx", ftx, dtx), ("rx", frx, drx)):
+            f.write(f"afpacket.{label}.{side}.twinport_pps\t{ours}\tpps\t\n")
+            f.write(f"afpacket.{label}.{side}.dpdk_pps\t{dpdk}\tpps\t\n")
+            if dpdk:
+                f.write(f"afpacket.{label}.{side}.twinport_over_dpdk\t{ours / dpdk:.4f}\tratio\t"
+                        f"{'transmitter' if side == 'tx' else 'receiver'}, veth end {label[0]} -> {label[1]}\n")
 PY
 }
 
 echo "afpacket-vs-dpdk: veth $va <-> $vb, ${TXPKTS}-byte frames, $QUEUES queue pair(s), $FRAMECNT frames per ring," \
      "twinport spec keys '${AFPACKET_KEYS:-(defaults)}', transmitter runs ${DURATION} s;" \
      "rates are medians of per-second samples"
-run_direction "$va" "$vb"
-run_direction "$vb" "$va"
+run_direction "$va" "$vb" ab
+run_direction "$vb" "$va" ba

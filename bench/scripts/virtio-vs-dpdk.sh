@@ -3,7 +3,7 @@
 #
 # The device is always the same: dpdk-testpmd --vdev net_vhost0 (DPDK's vhost-user back-end) on CPU 0. The drivers
 # run one after the other on CPU 1:
-#   ours:  ./twinport fwd --port virtio-user,path=SOCK --mode txonly|rxonly
+#   ours:  twinport.jar fwd --port virtio-user,path=SOCK --mode txonly|rxonly
 #   DPDK:  dpdk-testpmd --vdev net_virtio_user0,path=SOCK --forward-mode=txonly|rxonly
 # Direction "driver TX": the driver sends txonly, the device counts with rxonly; "driver RX": the device sends
 # txonly, the driver receives. Rates are the device's own per-second Rx-pps / Tx-pps (one instrument for both
@@ -13,7 +13,8 @@
 #
 # usage: bench/scripts/virtio-vs-dpdk.sh [--duration SECONDS] [--txpkts BYTES] [--rounds N]
 # needs: root, dpdk-testpmd (Debian package dpdk-dev), stdbuf, taskset, 2 CPUs, 256 free 2 MB hugepages, a JDK 25
-# (./twinport builds its jar if it is missing or stale).
+# and Maven: the jar is built by a reactor build that installs nothing (or taken from $TWINPORT_JAR, as results.sh
+# does); with $TWINPORT_RESULTS set, the best rounds and ratios are appended to that file as result lines.
 # Leaves nothing behind: the processes it started, their hugepage files, /var/run/dpdk/PREFIX* and the socket are
 # removed on exit, also on Ctrl-C.
 set -euo pipefail
@@ -44,7 +45,6 @@ command -v taskset >/dev/null 2>&1 || fail "no taskset (util-linux)"
 grep -qs ' /dev/hugepages hugetlbfs ' /proc/mounts || fail "no hugetlbfs at /dev/hugepages (mount -t hugetlbfs nodev /dev/hugepages)"
 free_pages=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 [ "$free_pages" -ge 256 ] || fail "$free_pages free hugepages, 256 needed (echo 512 > /proc/sys/vm/nr_hugepages)"
-[ -x "$root/twinport" ] || fail "no launcher at $root/twinport"
 [ "$(nproc)" -ge 2 ] || fail "needs 2 CPUs (device on CPU 0, driver on CPU 1)"
 
 prefix="twv-bench-$$"
@@ -68,9 +68,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Builds the jar once, before anything is timed, if the launcher finds it missing or stale (its build runs
-# mvn install); stdout of the build goes to stderr.
-"$root/twinport" version >/dev/null
+# Builds the jar once, before anything is timed (or takes $TWINPORT_JAR); the build's output goes to stderr.
+# shellcheck source=lib/common.sh
+. "$root/bench/scripts/lib/common.sh"
+twinport_bench_jar || fail "cannot build or find the twinport jar"
 
 # start_device MODE: the vhost-user device, non-interactive, stats every second; stdin is a fifo kept open
 start_device() {
@@ -110,7 +111,8 @@ run_ours() {
     local dir=$1 r=$2 fwdmode devmode log=$work/ours-$1-$2.fwd
     if [ "$dir" = tx ]; then fwdmode=txonly devmode=rxonly; else fwdmode=rxonly devmode=txonly; fi
     start_device "$devmode" "$work/ours-$dir-$r.dev"
-    taskset -c 1 "$root/twinport" fwd --port "virtio-user,path=$sock" --mode "$fwdmode" --txpkts "$txpkts" \
+    taskset -c 1 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$jar" fwd \
+        --port "virtio-user,path=$sock" --mode "$fwdmode" --txpkts "$txpkts" \
         --duration "${duration}s" --stats-period 1s >"$log" 2>&1 || fail "our fwd failed: $(tail -3 "$log")"
     stop_pid "$dev_pid"
     exec 3>&-
@@ -173,6 +175,12 @@ for dir in tx rx; do
     eval "ours=\$best_ours_$dir; dpdk=\$best_dpdk_$dir"
     ratio=$(awk -v a="$ours" -v b="$dpdk" 'BEGIN {if (a > 0) printf "%.2fx", b / a; else print "n/a"}')
     printf '%-30s %14s %14s %10s\n' "$label" "$ours" "$dpdk" "$ratio"
+    result "virtio.$dir.twinport_pps" "$ours" pps "best of $rounds rounds"
+    result "virtio.$dir.dpdk_pps" "$dpdk" pps "best of $rounds rounds"
+    if [ "$dpdk" -gt 0 ] 2>/dev/null; then
+        result "virtio.$dir.twinport_over_dpdk" "$(awk -v a="$ours" -v b="$dpdk" 'BEGIN {printf "%.4f", a / b}')" ratio \
+            "$label, ${txpkts}-byte frames"
+    fi
 done
 echo
 echo "DPDK/ours = DPDK pps / twinport pps (1.00x: as fast as DPDK). Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -17,7 +17,8 @@ import java.util.List;
  *   <tr><td>help</td><td>lists the subcommands</td></tr>
  *   <tr><td>version</td><td>twinport's version (the jar manifest's Implementation-Version) and Java's</td></tr>
  *   <tr><td>fwd</td><td>the packet forwarder ({@link Fwd})</td></tr>
- *   <tr><td>bench</td><td>the JMH suite ({@code org.openjdk.jmh.Main} with the arguments given)</td></tr>
+ *   <tr><td>bench</td><td>the JMH suite: with no argument, the whole suite with {@link BenchSuite}'s defaults and a
+ *   JSON result file; with arguments, {@code org.openjdk.jmh.Main} with those arguments</td></tr>
  *   <tr><td>status</td><td>failover ports, ports and counters from a management socket ({@code Status})</td></tr>
  *   <tr><td>demo</td><td>the live-migration demo ({@code io.twinport.bench.demo.Demo}; demo --help)</td></tr>
  *   <tr><td>example</td><td>example Netty applications on a failover port ({@code UdpEchoExample})</td></tr>
@@ -37,7 +38,8 @@ public final class Main {
             new Subcommand("help", "list the subcommands"),
             new Subcommand("version", "print twinport's version and the Java runtime's"),
             new Subcommand("fwd", "forward packets between ports, in the manner of DPDK testpmd (fwd --help)"),
-            new Subcommand("bench", "run the JMH benchmarks; arguments go to JMH (bench -h, bench -l)"),
+            new Subcommand("bench", "run the JMH suite with sensible defaults and a JSON result file; with arguments,"
+                    + " they all go to JMH (bench -h, bench -l)"),
             new Subcommand("demo", "a live migration of a guest on a failover port, every frame counted (demo --help)"),
             new Subcommand("status", "failover ports, ports and counters from a running twinport's management socket"
                     + " (status --help)"),
@@ -88,6 +90,9 @@ public final class Main {
                 return Fwd.run(rest, out, err);
             }
             case "bench" -> {
+                if (rest.length == 0) {
+                    return BenchSuite.runDefaults(out, err);
+                }
                 org.openjdk.jmh.Main.main(rest); // exits the JVM itself on errors
                 return 0;
             }

@@ -72,6 +72,14 @@ class MainTest {
     }
 
     @Test
+    void benchWithArgumentsGoesToJmhNotToTheDefaultSuite() throws Exception {
+        // JMH lists the benchmarks (on System.out) and returns; the default suite would take minutes
+        Result r = main("bench", "-l");
+        assertEquals(0, r.status());
+        assertTrue(r.out().isEmpty(), "the default suite did not start: " + r.out());
+    }
+
+    @Test
     void versionNamesTheJavaRuntime() throws Exception {
         Result r = main("version");
         assertEquals(0, r.status());
