@@ -230,6 +230,9 @@ class NetdevWatcherTest {
         String renamed = base + "r";
         cleanup.add(renamed);
         Ip.run("link", "set", "dev", v.a, "down");
+        // a link event makes the port read the kernel's state when it is handled: handle this one while the netdev
+        // is still down (a down-and-up that is over before its events are handled is no flap at all)
+        awaitNext("LINK_DOWN before the rename", is(PortEventType.LINK_DOWN, v.a));
         Ip.run("link", "set", "dev", v.a, "name", renamed);
         Ip.run("link", "set", "dev", renamed, "up");
         awaitNext("LINK_UP after the rename", is(PortEventType.LINK_UP, v.a));
