@@ -9,6 +9,7 @@ import io.twinport.port.PortConfig;
 import io.twinport.port.PortException;
 import io.twinport.port.PortInfo;
 import io.twinport.port.PortState;
+import io.twinport.port.PortStats;
 import io.twinport.port.QueueCounters;
 import io.twinport.port.VirtioNetFeature;
 
@@ -34,8 +35,9 @@ import java.util.Objects;
  * {@code start} brings the netdev up if it is down and opens one RX socket per RX queue (joined in one fanout
  * group when there are several) and one TX socket per TX queue, maps their rings, and adds the promiscuous,
  * all-multicast and multicast memberships on RX socket 0 (the kernel drops them when the socket closes);
- * {@code stop} closes the sockets; {@code close} also restores the MTU and MAC the netdev had before this port
- * changed them.
+ * {@code stop} hands every frame the TX bursts took to the kernel (kicking until the TX rings are empty, at most
+ * {@link #TX_FLUSH_MILLIS}; what is left is counted and logged) and closes the sockets; {@code close} does the same
+ * and also restores the MTU and MAC the netdev had before this port changed them.
  *
  * <p><b>Hot-plug.</b> A {@link NetdevWatcher} tells the port about its netdev: link changes become LINK_UP /
  * LINK_DOWN, a rename updates {@link #ifName()} (the port keeps its name), and removal (RTM_DELLINK, or the RX
@@ -60,6 +62,13 @@ public final class AfPacketPort extends AbstractPort {
     private static final int L2_OVERHEAD = 18;
     /** {@code PACKET_FANOUT_FLAG_IGNORE_OUTGOING} (Linux 6.x): the group ignores outgoing frames. */
     private static final int FANOUT_FLAG_IGNORE_OUTGOING = 0x4000;
+    /**
+     * Longest a stop (or close) waits for the TX rings to empty: frames still requested are kicked, frames in flight
+     * waited for; what is still requested after this is abandoned, counted and logged.
+     */
+    static final long TX_FLUSH_MILLIS = 100;
+    /** Pause between two rounds of kicks while a stop empties the TX rings. */
+    private static final long TX_FLUSH_PAUSE_NANOS = 20_000;
 
     private static final System.Logger LOG = System.getLogger(AfPacketPort.class.getName());
 
@@ -79,6 +88,15 @@ public final class AfPacketPort extends AbstractPort {
     private MemorySegment healthPoll;
     private int fanoutGroup = -1;
     private boolean suspect;
+    // what stops did with the TX rings' frames (any thread reads them for xstats)
+    private final java.util.concurrent.atomic.AtomicLong txStopFlushed = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong txAbandoned = new java.util.concurrent.atomic.AtomicLong();
+    // abandoned frames that the data path had counted as sent: added to txErrors
+    private final java.util.concurrent.atomic.AtomicLong txAbandonedErrors =
+            new java.util.concurrent.atomic.AtomicLong();
+    // deferred kicks of the rings closed so far (the open rings count their own)
+    private final java.util.concurrent.atomic.AtomicLong txDeferredKicksClosed =
+            new java.util.concurrent.atomic.AtomicLong();
     // run by close(): what whoever opened the port attached to it (the fwd kind's watcher reference)
     private final java.util.List<Runnable> onClose = new java.util.ArrayList<>();
 
@@ -336,6 +354,7 @@ public final class AfPacketPort extends AbstractPort {
     }
 
     private void releaseQueues() {
+        flushTx(txRings);
         RuntimeException failure = closeRings(rxRings, txRings);
         rxRings = null;
         txRings = null;
@@ -353,6 +372,72 @@ public final class AfPacketPort extends AbstractPort {
         }
         if (failure != null) {
             LOG.log(Level.WARNING, "port " + name() + ": releasing the queues of " + ifName + " failed", failure);
+        }
+    }
+
+    /**
+     * Hands every frame the TX bursts took to the kernel before the sockets close: a frame a burst took belongs to
+     * the port, and the kernel may have deferred its kick (send buffer full, a frame dropped by the device) with no
+     * burst to come that would repeat it. Kicks while frames are requested and waits while frames are in flight
+     * (their skbs still queued, e.g. in a veth peer's backlog, which deleting the netdev would flush), at most
+     * {@link #TX_FLUSH_MILLIS}; frames still requested then, or when the kernel refuses the kick (device down or
+     * gone), are abandoned: counted ({@code tx_abandoned}, and in {@code txErrors} unless a refused kick already
+     * counted them there) and logged.
+     */
+    private void flushTx(TxRing[] tx) {
+        if (tx == null) {
+            return;
+        }
+        int[] requested = new int[tx.length];
+        int total = 0;
+        for (int q = 0; q < tx.length; q++) {
+            if (tx[q] != null) {
+                requested[q] = tx[q].count(PacketRingDescriptor.TP_STATUS_SEND_REQUEST);
+                total += requested[q];
+            }
+        }
+        long start = System.nanoTime();
+        long deadline = start + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(TX_FLUSH_MILLIS);
+        while (true) {
+            boolean done = true;
+            for (TxRing t : tx) {
+                if (t != null && !t.flushStep()) {
+                    done = false;
+                }
+            }
+            if (done || System.nanoTime() - deadline >= 0) {
+                break;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TX_FLUSH_PAUSE_NANOS);
+        }
+        long millis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        for (int q = 0; q < tx.length; q++) {
+            TxRing t = tx[q];
+            if (t == null) {
+                continue;
+            }
+            txDeferredKicksClosed.addAndGet(t.deferredKicks());
+            int abandoned = t.count(PacketRingDescriptor.TP_STATUS_SEND_REQUEST);
+            int inFlight = t.count(PacketRingDescriptor.TP_STATUS_SENDING);
+            txStopFlushed.addAndGet(Math.max(0, requested[q] - abandoned));
+            if (abandoned > 0) {
+                txAbandoned.addAndGet(abandoned);
+                txAbandonedErrors.addAndGet(Math.max(0, abandoned - t.refusedRequested()));
+                LOG.log(Level.WARNING, "port " + name() + ": TX queue " + q + " of " + ifName + " abandoned "
+                        + abandoned + " frames the kernel had not taken "
+                        + (t.flushRefused() ? "(it refused the kick: " + io.twinport.sys.Errno.name(t.lastErrno())
+                        + ")" : "after " + millis + " ms (last kick error: "
+                        + (t.lastErrno() == 0 ? "none" : io.twinport.sys.Errno.name(t.lastErrno())) + ")")
+                        + "; they count as TX errors");
+            }
+            if (inFlight > 0 && !t.flushRefused()) {
+                LOG.log(Level.INFO, "port " + name() + ": TX queue " + q + " of " + ifName + " closes with "
+                        + inFlight + " frames still in flight after " + millis + " ms (the kernel sends them on)");
+            }
+        }
+        if (total > 0) {
+            LOG.log(Level.DEBUG, "port " + name() + ": stop found " + total + " TX frames not yet taken by the kernel"
+                    + " on " + ifName + " and kicked them in " + millis + " ms");
         }
     }
 
@@ -513,10 +598,34 @@ public final class AfPacketPort extends AbstractPort {
         return txRings[queue].send(pkts, offset, count, counters);
     }
 
+    /** The data path's counters, with TX frames a stop abandoned (and no kick had refused) added to the errors. */
+    @Override
+    public PortStats stats() {
+        PortStats s = super.stats();
+        long abandoned = txAbandonedErrors.get();
+        return abandoned == 0 ? s : new PortStats(s.rxPackets(), s.rxBytes(), s.rxMissed(), s.rxNoBuffer(),
+                s.rxErrors(), s.txPackets(), s.txBytes(), s.txErrors() + abandoned);
+    }
+
     @Override
     protected void addXstats(Map<String, Long> x) {
         x.put("ifindex", (long) ifindex);
         x.put("fanout_group", (long) fanoutGroup);
+        long deferred;
+        synchronized (this) { // releaseQueues moves the open rings' counts to the closed total under this lock
+            deferred = txDeferredKicksClosed.get();
+            TxRing[] tx = txRings;
+            if (tx != null) {
+                for (TxRing t : tx) {
+                    if (t != null) {
+                        deferred += t.deferredKicks();
+                    }
+                }
+            }
+        }
+        x.put("tx_deferred_kicks", deferred);
+        x.put("tx_stop_flushed", txStopFlushed.get());
+        x.put("tx_abandoned", txAbandoned.get());
     }
 
     @Override

@@ -17,8 +17,17 @@ import static io.twinport.vf.PacketRingDescriptor.*;
  * One TX queue: its own AF_PACKET socket with a TPACKET_V2 TX ring (fixed-size frames), bound to the netdev with
  * protocol 0 so it receives nothing. {@link #send} copies each packet into the next free frame, marks it
  * {@code TP_STATUS_SEND_REQUEST}, frees the packet, and after the burst makes one {@code sendto(fd, NULL, 0,
- * MSG_DONTWAIT)}: the kernel sends every requested frame in that one call and marks each frame available again
- * when the device is done with it.
+ * MSG_DONTWAIT)} (the kick): the kernel walks the ring from its own head, in order, turning each requested frame
+ * into an skb ({@code TP_STATUS_SENDING}) until it meets a frame that is not requested, and marks each frame
+ * available again when the skb is freed.
+ *
+ * <p><b>Deferred kicks.</b> The kernel may stop before the last requested frame: the socket's send buffer is full
+ * (the skbs of earlier frames still wait in a qdisc or a backlog), so the kick returns the bytes it did send, or
+ * {@code EAGAIN} if it sent nothing; or the device dropped a frame ({@code ENOBUFS}), which the kernel marks requested
+ * again. Either way the frames it did not take stay requested, and only another kick sends them. Because the kernel
+ * takes frames strictly in order, one status word says whether any are left: that of the last frame this queue
+ * requested. After every kick the queue reads it, and while it is still requested every later burst kicks again,
+ * even an empty one. {@link #flushStep} does the same for a stopping port until the ring is empty.
  *
  * <p>Allocated when the queue is opened (port start); {@link #send} allocates nothing and never throws.
  */
@@ -36,10 +45,18 @@ final class TxRing {
     private final int maxFrame;
     final MemorySegment errno;
 
-    // queue thread only
+    // queue thread only (and the stopping thread after the queue thread's last burst)
     private int head;
     private boolean kickPending;
     private int lastErrno;
+    // frames a refused kick counted as TX errors that the kernel may still hold as requested (reset when a kick
+    // leaves nothing requested), so a stop that abandons them does not count them twice
+    private int refusedRequested;
+    // kicks after which requested frames were left (read by xstats from any thread: a plain, monotonic long)
+    private long deferredKicks;
+    // flushStep's progress: frames from index 0 on found neither requested nor in flight (none becomes so again)
+    private int flushChecked;
+    private boolean flushRefused;
 
     private TxRing(int fd, long mapAddress, long mapSize, int frameSize, int frames, Arena arena) {
         this.fd = fd;
@@ -141,6 +158,7 @@ final class TxRing {
                 counters.addPackets(queued, bytes);
             } else {
                 errors += queued; // the device is down or gone: these frames were not sent
+                refusedRequested = Math.min(frames, refusedRequested + queued);
             }
         }
         if (errors > 0) {
@@ -152,7 +170,12 @@ final class TxRing {
         return n;
     }
 
-    /** @return false if the kernel refused for good (device down or gone); true if sent or merely deferred */
+    /**
+     * Kicks the kernel and notes whether it left requested frames, so that the next burst kicks again.
+     *
+     * @return false if the kernel refused for good (device down or gone); true if it took every requested frame or
+     *         deferred some
+     */
     private boolean kick() {
         long rc;
         try {
@@ -168,18 +191,39 @@ final class TxRing {
             rc = -1;
             errno.fill((byte) 0);
         }
-        if (rc >= 0) {
-            kickPending = false;
-            return true;
+        if (rc < 0) {
+            int e = Libc.errno(errno);
+            lastErrno = e;
+            if (!deferral(e)) {
+                kickPending = false; // the next burst with frames tries again; stop counts what is left
+                return false;
+            }
         }
-        int e = Libc.errno(errno);
-        lastErrno = e;
-        if (e == Errno.EAGAIN || e == Errno.ENOBUFS || e == Errno.EINTR) {
-            kickPending = true; // the frames stay requested: the next burst kicks again
-            return true;
+        // a success may be partial (the send buffer filled up): the kernel returns the bytes of the frames it took
+        // and leaves the rest requested, as after EAGAIN or ENOBUFS; the last frame requested tells
+        kickPending = lastRequestedStillRequested();
+        if (kickPending) {
+            deferredKicks++;
+        } else {
+            refusedRequested = 0;
         }
-        kickPending = false;
-        return false;
+        return true;
+    }
+
+    /** @return true for an errno after which the kernel keeps the frames requested and a later kick may send them */
+    private static boolean deferral(int e) {
+        return e == Errno.EAGAIN || e == Errno.ENOBUFS || e == Errno.EINTR;
+    }
+
+    /**
+     * The kernel takes requested frames strictly in ring order, from its head on: if the frame this queue requested
+     * last is no longer requested, neither is any frame before it.
+     *
+     * @return true if the kernel has not taken the last frame requested (acquire: read after the kick returned)
+     */
+    private boolean lastRequestedStillRequested() {
+        long last = (long) (head == 0 ? frames - 1 : head - 1) * frameSize;
+        return ((int) STATUS.getAcquire(ring, last + V2_STATUS) & TP_STATUS_SEND_REQUEST) != 0;
     }
 
     /** Frees the packets in runs of the same pool: one free-ring operation per run. */
@@ -198,7 +242,81 @@ final class TxRing {
         pool.freeBulk(pkts, start, end - start);
     }
 
-    /** @return the errno of the last kick that failed, 0 if none did (diagnostics; read on the queue's thread) */
+    /**
+     * One round of handing the ring's frames to the kernel before the queue closes: a kick if any frame is still
+     * requested, then a look at how far the frames are done. Control path, after the queue thread's last burst;
+     * call it until it returns true or a deadline passes.
+     *
+     * @return true when no frame is requested or in flight ({@code TP_STATUS_SENDING}: the skb is not freed yet),
+     *         or when the kernel refused the kick for good (see {@link #flushRefused()}; {@link #lastErrno()} says
+     *         why)
+     */
+    boolean flushStep() {
+        if (flushRefused) {
+            return true;
+        }
+        if (lastRequestedStillRequested()) {
+            long rc;
+            try {
+                rc = (long) LinuxNet.SENDTO.invokeExact(errno, fd, MemorySegment.NULL, 0L, MSG_DONTWAIT,
+                        MemorySegment.NULL, 0);
+            } catch (Throwable t) {
+                rc = -1;
+                errno.fill((byte) 0);
+            }
+            if (rc < 0) {
+                int e = Libc.errno(errno);
+                lastErrno = e;
+                if (!deferral(e)) {
+                    flushRefused = true;
+                    return true;
+                }
+            }
+        }
+        // frames done stay done (nobody requests new ones now): resume where the last round stopped
+        while (flushChecked < frames) {
+            int status = (int) STATUS.getAcquire(ring, (long) flushChecked * frameSize + V2_STATUS);
+            if ((status & (TP_STATUS_SEND_REQUEST | TP_STATUS_SENDING)) != 0) {
+                return false;
+            }
+            flushChecked++;
+        }
+        return true;
+    }
+
+    /** @return true if the kernel refused a {@link #flushStep} kick for good (device down or gone) */
+    boolean flushRefused() {
+        return flushRefused;
+    }
+
+    /**
+     * @param mask {@code TP_STATUS_SEND_REQUEST} or {@code TP_STATUS_SENDING}
+     * @return frames whose status has that bit (control path: reads every frame's status)
+     */
+    int count(int mask) {
+        int n = 0;
+        for (int i = 0; i < frames; i++) {
+            if (((int) STATUS.getAcquire(ring, (long) i * frameSize + V2_STATUS) & mask) != 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** @return frames a refused kick counted as TX errors that may still be requested (see {@link #send}) */
+    int refusedRequested() {
+        return refusedRequested;
+    }
+
+    /** @return kicks after which the kernel left requested frames for a later kick (any thread; monotonic) */
+    long deferredKicks() {
+        return deferredKicks;
+    }
+
+    /**
+     * @return the errno of the last kick that failed, 0 if none did (diagnostics; read on the queue's thread, or on
+     *         the stopping thread after the last burst)
+     */
     int lastErrno() {
         return lastErrno;
     }
