@@ -124,11 +124,18 @@ final class MgmtRig implements AutoCloseable {
         return sent;
     }
 
-    /** Surprise-unplugs the primary (a VF hot-unplug). */
+    /**
+     * Surprise-unplugs the primary (a VF hot-unplug), on the control thread: its LINK_DOWN and REMOVED then reach the
+     * manager in one duty cycle, so PRIMARY_UNPLUGGED always comes before the SWITCHED it causes (from the test
+     * thread, the manager could switch on the LINK_DOWN alone, and report it, before REMOVED was posted).
+     */
     void unplugPrimary() {
-        WirePort end = primary.a();
-        primary.unplug(end, RemovalReason.SURPRISE);
-        registry.remove(end, RemovalReason.SURPRISE);
+        onControl(() -> {
+            WirePort end = primary.a();
+            primary.unplug(end, RemovalReason.SURPRISE);
+            registry.remove(end, RemovalReason.SURPRISE);
+            return null;
+        });
     }
 
     <T> T onControl(Callable<T> task) {
