@@ -22,9 +22,11 @@ import io.twinport.port.RemovalReason;
 import io.twinport.registry.PortRegistry;
 
 import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.util.IdentityHashMap;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -76,6 +78,13 @@ public final class TwinportChannel extends AbstractChannel {
     public static final int MIN_FRAME = 14;
     // port id << 32 | queue -> the channel that polls it
     private static final ConcurrentHashMap<Long, TwinportChannel> QUEUES_IN_USE = new ConcurrentHashMap<>();
+    /**
+     * All of the address space, to copy to and from a Netty direct buffer's memory address without a segment (or
+     * ByteBuffer view) object per copy; every copy through it lies within a buffer's {@code [0, capacity)}, which the
+     * caller checks (the frame's length against the buffer's readable bytes or its fresh capacity).
+     */
+    @SuppressWarnings("restricted") // no bounds of its own: only copies bounded by a live buffer's capacity use it
+    private static final MemorySegment ADDRESSES = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private final Port port;
     private final PacketPool txPool;
@@ -95,6 +104,10 @@ public final class TwinportChannel extends AbstractChannel {
     private final long txPoolBase;
     private PacketPool rxViewPool;
     private ByteBuffer rxView;
+    private PacketPool rxSlotsPool;
+    private PacketByteBuf[] rxSlots;
+    // per pool RX arrives from: the received-frame buffers, one per packet buffer, by packet index (PacketByteBuf)
+    private final IdentityHashMap<PacketPool, PacketByteBuf[]> rxSlotTables = new IdentityHashMap<>();
     // txPkts[0, txStaged): packets made of the first txStaged flushed messages, offered to TX, not taken yet
     private int txStaged;
     private int stageSkip;
@@ -455,29 +468,57 @@ public final class TwinportChannel extends AbstractChannel {
         return rxView;
     }
 
+    private PacketByteBuf[] slotsOf(PacketPool pool) {
+        if (pool != rxSlotsPool) {
+            PacketByteBuf[] slots = rxSlotTables.get(pool);
+            if (slots == null) {
+                slots = new PacketByteBuf[pool.capacity()];
+                rxSlotTables.put(pool, slots);
+            }
+            rxSlotsPool = pool;
+            rxSlots = slots;
+        }
+        return rxSlots;
+    }
+
+    /** @return the frame in {@code p} as a buffer over its memory: the packet buffer's own, made once and reused */
     private ByteBuf wrap(Packet p) {
         int offset = p.dataOffset();
-        int capacity = p.bufferSize() - offset;
         PacketPool pool = p.pool();
         ByteBuffer view = viewOf(pool);
-        ByteBuffer memory = view != null
-                ? view.slice((int) (p.bufferAddress() - pool.memory().address()) + offset, capacity)
-                : p.buffer().asSlice(offset, capacity).asByteBuffer();
-        return LeakAwareBuffers.track(new PacketByteBuf(alloc(), memory, p, offset));
+        PacketByteBuf[] slots = slotsOf(pool);
+        int index = p.index();
+        PacketByteBuf buf = PacketByteBuf.takeSlot(slots, index);
+        if (buf == null || !buf.fits(offset)) {
+            // the packet's first frame here (or it starts elsewhere now): a buffer over it, kept for its next ones
+            int capacity = p.bufferSize() - offset;
+            ByteBuffer memory = view != null
+                    ? view.slice((int) (p.bufferAddress() - pool.memory().address()) + offset, capacity)
+                    : p.buffer().asSlice(offset, capacity).asByteBuffer();
+            buf = new PacketByteBuf(alloc(), memory, slots, index, offset);
+        }
+        return LeakAwareBuffers.track(buf.arm(p));
     }
 
     private ByteBuf copy(Packet p) {
         int len = p.length();
         ByteBuf buf = alloc().directBuffer(len);
         try {
-            PacketPool pool = p.pool();
-            ByteBuffer view = viewOf(pool);
-            if (view != null) {
-                int off = (int) (p.bufferAddress() - pool.memory().address()) + p.dataOffset();
-                view.clear().position(off).limit(off + len);
-                buf.writeBytes(view);
+            if (buf.hasMemoryAddress()) {
+                // straight into the buffer's memory: its ByteBuffer view would be a new object per buffer
+                int at = buf.writerIndex();
+                MemorySegment.copy(p.buffer(), p.dataOffset(), ADDRESSES, buf.memoryAddress() + at, len);
+                buf.writerIndex(at + len);
             } else {
-                buf.writeBytes(p.buffer().asSlice(p.dataOffset(), len).asByteBuffer());
+                PacketPool pool = p.pool();
+                ByteBuffer view = viewOf(pool);
+                if (view != null) {
+                    int off = (int) (p.bufferAddress() - pool.memory().address()) + p.dataOffset();
+                    view.clear().position(off).limit(off + len);
+                    buf.writeBytes(view);
+                } else {
+                    buf.writeBytes(p.buffer().asSlice(p.dataOffset(), len).asByteBuffer());
+                }
             }
         } catch (RuntimeException e) {
             buf.release();
@@ -581,6 +622,9 @@ public final class TwinportChannel extends AbstractChannel {
         int from = buf.readerIndex();
         if (buf.hasArray()) {
             p.write(0, buf.array(), buf.arrayOffset() + from, len);
+        } else if (buf.hasMemoryAddress()) {
+            // straight from the buffer's memory: getBytes into a ByteBuffer makes a view object per call
+            MemorySegment.copy(ADDRESSES, buf.memoryAddress() + from, p.buffer(), p.dataOffset(), len);
         } else if (txPoolView != null) {
             int off = (int) (p.bufferAddress() - txPoolBase) + p.dataOffset();
             txPoolView.clear().position(off).limit(off + len);
