@@ -2,11 +2,13 @@ package io.twinport.bench.demo;
 
 import io.twinport.failover.FailoverEvent;
 import io.twinport.failover.FailoverEventType;
+import io.twinport.failover.FailoverOptions;
 import io.twinport.failover.FailoverPort;
 import io.twinport.mem.PacketPool;
 import io.twinport.mgmt.Json;
 import io.twinport.policy.MacAddress;
 import io.twinport.port.Port;
+import io.twinport.port.PortEventType;
 import io.twinport.port.RemovalReason;
 
 import java.io.IOException;
@@ -28,19 +30,21 @@ import java.util.function.BooleanSupplier;
  *
  * <pre>
  *              source host                                   target host
- *   ┌────────────────────────────────┐             ┌────────────────────────────────┐
- *   │ VF src-vf ──┐   virtio src-virtio│ ─hand-over─►│ virtio dst-virtio   ┌── VF dst-vf │
- *   └─────────────┼────────┬──────────┘             └──────────┬─────────┼────────────┘
- *        guest:   primary  standby (STANDBY + MAC)   same standby    primary (plugged after)
+ *   ┌──────────────────────────────────┐          ┌──────────────────────────────────┐
+ *   │ VF src-vf ──┐  vhost-user src-virtio│─hand-over─►│ vhost-user dst-virtio ┌── VF dst-vf │
+ *   └─────────────┼─────────┬────────────┘ (vrings) └─────────┬────────────┼─────────────┘
+ *                 │         └──── DIR/vnet0.sock ─────────────┘            │
+ *        guest:   primary   standby: VirtioNetPort vnet0 (server mode)     primary (plugged after)
  *                 └── failover0 ── application: numbered frames both ways
  *   peer ("network"): polls the host side of all four paths, learns where the guest's MAC is, counts every frame
  * </pre>
  *
- * The sequence: the guest's failover port forms from the virtio standby; the host sees STANDBY negotiated and plugs
- * the source's VF; traffic runs on the VF for a phase; the host asks the guest to release the VF (or, with
- * {@code --surprise}, pulls it), waits, unplugs it, and moves the guest (a phase on virtio while its memory moves,
- * then the virtio hand-over pause); the target announces the guest and plugs its VF; traffic returns to a VF for a
- * phase; the senders stop, what is in flight arrives, and the counts are printed.
+ * The sequence: the guest's failover port forms from the virtio standby (the source's device offers STANDBY and the
+ * MAC); the host sees STANDBY negotiated and plugs the source's VF; traffic runs on the VF for a phase; the host asks
+ * the guest to release the VF (or, with {@code --surprise}, pulls it), waits, unplugs it, and moves the guest (a
+ * phase on virtio while its memory moves, then the vhost-user hand-over: the source's vring state to the target's
+ * device, which connects to the guest's socket); the target asks the guest to announce itself and plugs its VF;
+ * traffic returns to a VF for a phase; the senders stop, what is in flight arrives, and the counts are printed.
  *
  * <p>The host-side sequence is slave-virtio's {@code MigrationSequence} ({@link #migration}). The virtio path is
  * named in one place, {@link #virtioRig}.
@@ -59,10 +63,13 @@ public final class Demo {
     /** The paths, in the peer's counter order. */
     public static final List<String> PATHS = List.of("src-vf", "src-virtio", "dst-vf", "dst-virtio");
     /**
-     * How long the guest's failover port keeps receiving from a VF it lets go: longer than the library's 10 ms
-     * default, so that frames the peer sent just before it learned the new path still arrive on a loaded machine.
+     * With {@code --real}, how long the guest's failover port keeps receiving from a VF it lets go: longer than the
+     * library's default ({@link FailoverOptions#DEFAULT_GRACEFUL_DRAIN_NANOS}, which the wire-pair VFs use), because
+     * the kernel drops a frame the peer still sends to a veth the guest no longer reads (a wire pair refuses it, so
+     * it is retried), and on a loaded machine the peer can take that long to learn the new path. Measured: 10 ms lost
+     * 90 frames at 20,000 frames/s, 200 ms none.
      */
-    public static final long GRACEFUL_DRAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    public static final long REAL_GRACEFUL_DRAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     /** How long the host waits for the guest to release the VF. */
     public static final long UNPLUG_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -115,10 +122,14 @@ public final class Demo {
         }
         boolean tty = out == System.out && System.console() != null && System.console().isTerminal()
                 && !options.json();
-        // The failover port logs each of its events at INFO; the timeline prints them already, in order.
+        // The failover port logs each of its events at INFO, the virtio driver and device their connections and the
+        // hand-over; the timeline prints all of that already, in order. Warnings still go to standard error.
         java.util.logging.Logger failoverLog = java.util.logging.Logger.getLogger("io.twinport.failover");
+        java.util.logging.Logger virtioLog = java.util.logging.Logger.getLogger("io.twinport.virtio");
         java.util.logging.Level level = failoverLog.getLevel();
+        java.util.logging.Level virtioLevel = virtioLog.getLevel();
         failoverLog.setLevel(java.util.logging.Level.WARNING);
+        virtioLog.setLevel(java.util.logging.Level.WARNING);
         DemoResult result;
         try {
             result = new Demo(options, out, tty).execute();
@@ -127,6 +138,7 @@ public final class Demo {
             return EXIT_FAILED;
         } finally {
             failoverLog.setLevel(level);
+            virtioLog.setLevel(virtioLevel);
         }
         if (options.reportDir() != null) {
             try {
@@ -154,14 +166,15 @@ public final class Demo {
         }
     }
 
-    // ------------------------------------------------------------------ the seams: one place per stand-in
+    // ------------------------------------------------------------------ the seams
 
     /**
-     * The virtio path. STAND-IN: {@link WireVirtioStandIn}; the vhost-user device with our {@code VirtioNetPort}
-     * (server mode) replaces it here.
+     * The virtio path: the guest's {@code VirtioNetPort} (server mode) and each host's vhost-user device
+     * ({@link VhostUserRig}); the hand-over is reported on the timeline as a host event.
      */
-    private static VirtioRig virtioRig(Guest guest, PacketPool hostPool) {
-        return new WireVirtioStandIn(GUEST_MAC, guest.registry(), hostPool, WireVirtioStandIn.DEFAULT_HAND_OVER_NANOS);
+    private static VirtioRig virtioRig(Guest guest, PacketPool hostPool, Timeline timeline) {
+        return new VhostUserRig(GUEST_MAC, guest.registry(), guest.pool(), hostPool,
+                (nanoTime, type, data) -> timeline.post(nanoTime, "host", type, data));
     }
 
     /** The host-side sequence: slave-virtio's migration state machine, driving the demo's hosts. */
@@ -185,7 +198,8 @@ public final class Demo {
         PacketPool guestPool = PacketPool.create("demo-guest", POOL_BUFFERS);
         PacketPool hostPool = PacketPool.create("demo-hosts", POOL_BUFFERS);
         long rate = options.ratePps();
-        Guest guest = new Guest(GUEST_MAC, PEER_MAC, guestPool, rate, GRACEFUL_DRAIN_NANOS);
+        Guest guest = new Guest(GUEST_MAC, PEER_MAC, guestPool, rate, options.real() ? REAL_GRACEFUL_DRAIN_NANOS
+                : FailoverOptions.DEFAULT_GRACEFUL_DRAIN_NANOS);
         List<String> vethNames = new ArrayList<>();
         List<AutoCloseable> toClose = new ArrayList<>();
         Thread cleanupHook = null;
@@ -207,7 +221,8 @@ public final class Demo {
             }
             AutoCloseable listening = guest.addListener(e -> onGuestEvent(e));
             toClose.add(listening);
-            rig = virtioRig(guest, hostPool);
+            rig = virtioRig(guest, hostPool, timeline);
+            toClose.add(watchStandby(guest, rig.guestPortName()));
             Vf srcVf = vf(options.real(), "src-vf", "tpsrcvf", "s", MacAddress.parse("02:00:00:00:5f:01"), guest,
                     hostPool, vethNames);
             Vf dstVf = vf(options.real(), "dst-vf", "tpdstvf", "d", MacAddress.parse("02:00:00:00:df:01"), guest,
@@ -377,6 +392,19 @@ public final class Demo {
         for (long left = nanos; left > 0; left = end - System.nanoTime()) {
             TimeUnit.NANOSECONDS.sleep(left);
         }
+    }
+
+    /**
+     * Puts the standby's own port events on the timeline: its link (down while no host's device serves it, during
+     * the hand-over) and its device's announce requests.
+     */
+    private AutoCloseable watchStandby(Guest guest, String standby) {
+        return guest.registry().addListener(e -> {
+            if (e.port().name().equals(standby) && e.type() != PortEventType.NEW
+                    && e.type() != PortEventType.REMOVED) {
+                timeline.post(e.nanoTime(), "guest", e.type().name(), ordered("port", standby));
+            }
+        });
     }
 
     private void onGuestEvent(FailoverEvent e) {

@@ -16,8 +16,8 @@ import java.nio.ByteOrder;
  *  | dst  | src  | 88B5 | stream | sequence (BE)  | zeros   |
  * </pre>
  *
- * Also reads the source MAC of any frame (the peer's learning switch learns from every frame, the announcements
- * included) and builds the RARP frame a host sends on a guest's behalf after a migration (QEMU's self-announce).
+ * Also reads the source MAC and EtherType of any frame (the peer's learning switch learns from every frame, the
+ * failover port's RARP announcements included).
  */
 public final class DemoFrames {
     /** EtherType of the demo's frames: IEEE 802 local experimental EtherType 1. */
@@ -119,28 +119,5 @@ public final class DemoFrames {
      */
     public static int etherType(Packet p) {
         return p.length() < 14 ? -1 : p.buffer().get(SHORT_BE, p.dataOffset() + OFF_ETHERTYPE) & 0xFFFF;
-    }
-
-    /**
-     * A RARP "request reverse" from {@code mac} to broadcast, as a host sends it on a guest's behalf after a
-     * migration so that switches learn where the guest's MAC lives now (QEMU's {@code qemu_announce_self}).
-     *
-     * @param mac the guest's MAC
-     * @return a 60-byte frame
-     */
-    public static byte[] rarp(MacAddress mac) {
-        byte[] f = new byte[60];
-        MacAddress.BROADCAST.writeTo(f, 0);
-        mac.writeTo(f, 6);
-        f[12] = (byte) (ETHERTYPE_RARP >>> 8);
-        f[13] = (byte) ETHERTYPE_RARP;
-        f[15] = 1;          // hardware type: Ethernet
-        f[16] = 0x08;       // protocol type: IPv4
-        f[18] = 6;          // hardware address length
-        f[19] = 4;          // protocol address length
-        f[21] = 3;          // RARP request reverse
-        mac.writeTo(f, 22); // sender hardware address
-        mac.writeTo(f, 32); // target hardware address
-        return f;
     }
 }
