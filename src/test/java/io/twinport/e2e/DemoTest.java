@@ -151,6 +151,34 @@ class DemoTest {
                 "at least the pre-copy phase on virtio: " + summary.get("virtio_only_ns"));
     }
 
+    /**
+     * Issue 10: the Netty example (the UDP echo handlers on a {@code TwinportChannel} over the guest's failover port)
+     * keeps answering while the whole migration happens under it; graceful: every request answered exactly once.
+     */
+    @Test
+    void theNettyUdpEchoAnswersEveryRequestThroughTheMigration(@TempDir Path dir) throws Exception {
+        Run r = demo("--app", "udp-echo", "--phase", "1s", "--report", dir.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        Map<?, ?> summary = summary(dir, r);
+        countsAddUp(summary, r);
+        long sent = count(summary, "to_guest", "sent");
+        assertEquals(sent, count(summary, "to_network", "sent"), "replies are counted against the requests");
+        for (String d : List.of("to_network", "to_guest")) {
+            assertEquals(0, count(summary, d, "lost"), d + ": a graceful migration loses no request and no reply");
+            assertEquals(sent, count(summary, d, "received"), d);
+        }
+        Map<?, ?> app = (Map<?, ?>) summary.get("app");
+        assertEquals("udp-echo", app.get("app"));
+        assertEquals(sent, ((Number) app.get("answered_udp")).longValue(), "the handler answered each request once");
+        assertEquals(true, app.get("channel_open_throughout"), "a switchover never closes the channel");
+        assertTrue(r.out().contains(String.format("udp echo: %,d requests sent, %,d answered, 0 lost, 0 duplicated",
+                sent, sent)), r.out());
+        List<String> events = events(dir);
+        inOrder(events, "guest SWITCHED tpsrcvfa", "guest SWITCHED vnet0", "guest SWITCHED tpdstvfa");
+        inOrder(events, "host VF_UNPLUGGED graceful", "host VIRTIO_HANDED_OVER", "host MIGRATION_COMPLETED");
+        noSocketLeft(r);
+    }
+
     @Test
     void surpriseCompletesAndReportsItsLossHonestly(@TempDir Path dir) throws Exception {
         Run r = demo("--surprise", "--phase", "1s", "--report", dir.toString());
