@@ -233,9 +233,14 @@ class DemoTest {
         assertEquals(before, links(), "veth pairs left behind");
     }
 
+    /**
+     * The demo's own links (VethVf names them tps... and tpd...); other tests running at the same time on this
+     * machine make and delete tp... links of their own, which say nothing about the demo.
+     */
     private static List<String> links() throws IOException {
         try (var s = Files.list(Path.of("/sys/class/net"))) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("tp")).sorted().toList();
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("tps") || n.startsWith("tpd")).sorted().toList();
         }
     }
 }
