@@ -158,6 +158,7 @@ public final class FailoverManager implements PortListener, AutoCloseable {
             }
             case NEW -> reconcile();
             case LINK_UP, LINK_DOWN -> failoverPortOf(port).ifPresent(fp -> fp.memberLinkChanged(port));
+            case ANNOUNCE_REQUESTED -> failoverPortOf(port).ifPresent(fp -> fp.memberAnnounceRequested(port));
         }
     }
 

@@ -502,6 +502,23 @@ public final class FailoverPort extends AbstractPort {
     }
 
     /**
+     * A member's device asked for the MAC to be announced (ANNOUNCE_REQUESTED: virtio's VIRTIO_NET_S_ANNOUNCE after
+     * the host migrated it): the announcement schedule starts again on the active member, as after a switch. A
+     * member's driver never sends announcements itself; this port does, on whichever member is active, so the
+     * network learns the path the traffic actually takes.
+     *
+     * @param member the member's port
+     */
+    public synchronized void memberAnnounceRequested(Port member) {
+        if (memberOf(member) == null || active == null || options.announce().count() == 0) {
+            return;
+        }
+        announcing = true;
+        switchedAt = clock.getAsLong();
+        announceRounds = 0;
+    }
+
+    /**
      * Pins the standby ({@link SelectionMode#STANDBY_ONLY}, for migrations) or returns to automatic selection.
      *
      * @param newMode the mode

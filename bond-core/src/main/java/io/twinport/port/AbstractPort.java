@@ -292,6 +292,14 @@ public abstract class AbstractPort implements Port {
         }
     }
 
+    /**
+     * Posts ANNOUNCE_REQUESTED: the device asked for the MAC to be announced (e.g. VIRTIO_NET_S_ANNOUNCE after a
+     * migration). Control path (any thread); the port's owner sends the frames, the driver sends none itself.
+     */
+    protected final void postAnnounceRequest() {
+        sink.post(PortEvent.of(PortEventType.ANNOUNCE_REQUESTED, this));
+    }
+
     // ---------------------------------------------------------------- data path
 
     @Override

@@ -360,6 +360,73 @@ class FailoverPortTest {
     }
 
     @Test
+    void aMembersAnnounceRequestAnnouncesOnTheActivePathOnSchedule() {
+        try (Rig rig = new Rig(FailoverOptions.DEFAULT)) {
+            WirePair s = rig.standby("s");
+            WirePair p = rig.primary("p");
+            WirePair other = rig.member("x", MacAddress.parse("02:00:00:00:00:77"), Rig.PRIMARY_FEATURES);
+            FailoverPort fp = formStarted(rig, 1);
+            for (int i = 0; i < 6; i++) { // the first switch's announcements go out and finish
+                rig.send(fp, 0, 0, 1);
+                rig.advanceMillis(100);
+                rig.settle();
+            }
+            assertEquals(p.a(), fp.active().orElseThrow());
+            rig.drain(p);
+            rig.drain(s);
+            rig.events.clear();
+            // a port that is no member of this failover port asks: nothing happens
+            rig.registry.post(io.twinport.port.PortEvent.of(io.twinport.port.PortEventType.ANNOUNCE_REQUESTED,
+                    other.a()));
+            rig.settle();
+            assertEquals(0, rarps(rig, p, fp), "a request from a non-member announces nothing");
+            // the standby's device asks (VIRTIO_NET_S_ANNOUNCE after a migration): the active path announces
+            rig.registry.post(io.twinport.port.PortEvent.of(io.twinport.port.PortEventType.ANNOUNCE_REQUESTED,
+                    s.a()));
+            rig.settle();
+            int rarp = 0;
+            for (int round = 0; round < 6; round++) {
+                rarp += rarps(rig, p, fp);
+                rig.advanceMillis(100);
+                rig.settle();
+            }
+            assertEquals(AnnouncementSchedule.DEFAULT_COUNT, rarp, "three RARP frames on the active primary");
+            assertTrue(rig.drain(s).isEmpty(), "nothing on the standby's path, which is not active");
+            List<FailoverEvent> announced = rig.events(FailoverEventType.ANNOUNCED);
+            assertEquals(AnnouncementSchedule.DEFAULT_COUNT, announced.size());
+            assertEquals(p.a().name(), announced.getFirst().data().get("via"));
+            assertTrue(rig.events(FailoverEventType.SWITCHED).isEmpty(), "an announce request switches nothing");
+        }
+        try (Rig rig = new Rig()) { // announcements turned off (count 0): a request sends nothing
+            rig.standby("s");
+            WirePair p = rig.primary("p");
+            FailoverPort fp = formStarted(rig, 1);
+            rig.registry.post(io.twinport.port.PortEvent.of(io.twinport.port.PortEventType.ANNOUNCE_REQUESTED,
+                    fp.standby().orElseThrow()));
+            rig.settle();
+            assertEquals(0, rarps(rig, p, fp));
+            assertTrue(rig.events(FailoverEventType.ANNOUNCED).isEmpty());
+        }
+    }
+
+    /** Sends one application frame (TX queue 0 sends a due round ahead of it); counts the RARPs on the network. */
+    private static int rarps(Rig rig, WirePair pair, FailoverPort fp) {
+        rig.send(fp, 0, 0, 1);
+        rig.settle();
+        int rarp = 0;
+        Packet[] burst = new Packet[64];
+        int n = pair.b().rxBurst(0, burst, 0, 64);
+        for (int i = 0; i < n; i++) {
+            if (burst[i].getByte(12) == (byte) 0x80 && burst[i].getByte(13) == (byte) 0x35) {
+                rarp++;
+                assertEquals(Rig.MAC, io.twinport.testing.Frames.src(burst[i]));
+            }
+        }
+        rig.pool.freeBulk(burst, 0, n);
+        return rarp;
+    }
+
+    @Test
     void aPrimaryThatFlapsFasterThanTheUpDelayNeverBecomesActive() {
         FailoverOptions opts = Rig.QUIET.withSelection(
                 new SelectionOptions(TimeUnit.MILLISECONDS.toNanos(100), 0, FailBack.ALWAYS));

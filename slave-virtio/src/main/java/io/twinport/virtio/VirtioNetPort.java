@@ -316,8 +316,9 @@ public final class VirtioNetPort extends AbstractPort implements VirtioNetDevice
 
     /**
      * The device asks the driver to announce itself (VIRTIO_NET_S_ANNOUNCE with GUEST_ANNOUNCE, 5.1.6.5.3): counted
-     * ({@code announce_requests}) and acknowledged on the control queue. Sending the gratuitous frames is the
-     * failover port's business (it knows which member is active).
+     * ({@code announce_requests}), acknowledged on the control queue and posted as
+     * {@link io.twinport.port.PortEventType#ANNOUNCE_REQUESTED}. Sending the gratuitous frames is the business of
+     * whoever owns the port (a failover port announces on its active member, which may be another port).
      */
     @Override
     public synchronized void onConfigChange() {
@@ -327,6 +328,7 @@ public final class VirtioNetPort extends AbstractPort implements VirtioNetDevice
         }
         announceRequests++;
         ctrlCommand(VirtioNetCtrl.VIRTIO_NET_CTRL_ANNOUNCE, VirtioNetCtrl.VIRTIO_NET_CTRL_ANNOUNCE_ACK, new byte[0]);
+        postAnnounceRequest();
     }
 
     @Override

@@ -1,12 +1,16 @@
 package io.twinport.bench.demo;
 
+import io.twinport.bench.example.EchoService;
 import io.twinport.failover.FailoverEvent;
 import io.twinport.failover.FailoverEventType;
+import io.twinport.failover.FailoverOptions;
 import io.twinport.failover.FailoverPort;
 import io.twinport.mem.PacketPool;
 import io.twinport.mgmt.Json;
+import io.twinport.netty.TwinportChannelStats;
 import io.twinport.policy.MacAddress;
 import io.twinport.port.Port;
+import io.twinport.port.PortEventType;
 import io.twinport.port.RemovalReason;
 
 import java.io.IOException;
@@ -28,19 +32,21 @@ import java.util.function.BooleanSupplier;
  *
  * <pre>
  *              source host                                   target host
- *   ┌────────────────────────────────┐             ┌────────────────────────────────┐
- *   │ VF src-vf ──┐   virtio src-virtio│ ─hand-over─►│ virtio dst-virtio   ┌── VF dst-vf │
- *   └─────────────┼────────┬──────────┘             └──────────┬─────────┼────────────┘
- *        guest:   primary  standby (STANDBY + MAC)   same standby    primary (plugged after)
+ *   ┌──────────────────────────────────┐          ┌──────────────────────────────────┐
+ *   │ VF src-vf ──┐  vhost-user src-virtio│─hand-over─►│ vhost-user dst-virtio ┌── VF dst-vf │
+ *   └─────────────┼─────────┬────────────┘ (vrings) └─────────┬────────────┼─────────────┘
+ *                 │         └──── DIR/vnet0.sock ─────────────┘            │
+ *        guest:   primary   standby: VirtioNetPort vnet0 (server mode)     primary (plugged after)
  *                 └── failover0 ── application: numbered frames both ways
  *   peer ("network"): polls the host side of all four paths, learns where the guest's MAC is, counts every frame
  * </pre>
  *
- * The sequence: the guest's failover port forms from the virtio standby; the host sees STANDBY negotiated and plugs
- * the source's VF; traffic runs on the VF for a phase; the host asks the guest to release the VF (or, with
- * {@code --surprise}, pulls it), waits, unplugs it, and moves the guest (a phase on virtio while its memory moves,
- * then the virtio hand-over pause); the target announces the guest and plugs its VF; traffic returns to a VF for a
- * phase; the senders stop, what is in flight arrives, and the counts are printed.
+ * The sequence: the guest's failover port forms from the virtio standby (the source's device offers STANDBY and the
+ * MAC); the host sees STANDBY negotiated and plugs the source's VF; traffic runs on the VF for a phase; the host asks
+ * the guest to release the VF (or, with {@code --surprise}, pulls it), waits, unplugs it, and moves the guest (a
+ * phase on virtio while its memory moves, then the vhost-user hand-over: the source's vring state to the target's
+ * device, which connects to the guest's socket); the target asks the guest to announce itself and plugs its VF;
+ * traffic returns to a VF for a phase; the senders stop, what is in flight arrives, and the counts are printed.
  *
  * <p>The host-side sequence is slave-virtio's {@code MigrationSequence} ({@link #migration}). The virtio path is
  * named in one place, {@link #virtioRig}.
@@ -56,13 +62,21 @@ public final class Demo {
     public static final MacAddress GUEST_MAC = MacAddress.parse("52:54:00:12:34:56");
     /** The peer's MAC. */
     public static final MacAddress PEER_MAC = MacAddress.parse("02:00:00:00:ee:01");
+    /** {@code --app udp-echo}: the guest's echo service (the Netty example's handlers). */
+    static final EchoService ECHO_SERVICE = new EchoService(GUEST_MAC, ipv4(10, 0, 0, 1), 7);
+    /** {@code --app udp-echo}: the peer's address and port, and the service's. */
+    static final Peer.Echo ECHO = new Peer.Echo(ipv4(10, 0, 0, 2), 40000, ECHO_SERVICE.ipv4(),
+            ECHO_SERVICE.udpPort());
     /** The paths, in the peer's counter order. */
     public static final List<String> PATHS = List.of("src-vf", "src-virtio", "dst-vf", "dst-virtio");
     /**
-     * How long the guest's failover port keeps receiving from a VF it lets go: longer than the library's 10 ms
-     * default, so that frames the peer sent just before it learned the new path still arrive on a loaded machine.
+     * With {@code --real}, how long the guest's failover port keeps receiving from a VF it lets go: longer than the
+     * library's default ({@link FailoverOptions#DEFAULT_GRACEFUL_DRAIN_NANOS}, which the wire-pair VFs use), because
+     * the kernel drops a frame the peer still sends to a veth the guest no longer reads (a wire pair refuses it, so
+     * it is retried), and on a loaded machine the peer can take that long to learn the new path. Measured: 10 ms lost
+     * 90 frames at 20,000 frames/s, 200 ms none.
      */
-    public static final long GRACEFUL_DRAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    public static final long REAL_GRACEFUL_DRAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     /** How long the host waits for the guest to release the VF. */
     public static final long UNPLUG_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -115,10 +129,14 @@ public final class Demo {
         }
         boolean tty = out == System.out && System.console() != null && System.console().isTerminal()
                 && !options.json();
-        // The failover port logs each of its events at INFO; the timeline prints them already, in order.
+        // The failover port logs each of its events at INFO, the virtio driver and device their connections and the
+        // hand-over; the timeline prints all of that already, in order. Warnings still go to standard error.
         java.util.logging.Logger failoverLog = java.util.logging.Logger.getLogger("io.twinport.failover");
+        java.util.logging.Logger virtioLog = java.util.logging.Logger.getLogger("io.twinport.virtio");
         java.util.logging.Level level = failoverLog.getLevel();
+        java.util.logging.Level virtioLevel = virtioLog.getLevel();
         failoverLog.setLevel(java.util.logging.Level.WARNING);
+        virtioLog.setLevel(java.util.logging.Level.WARNING);
         DemoResult result;
         try {
             result = new Demo(options, out, tty).execute();
@@ -127,6 +145,7 @@ public final class Demo {
             return EXIT_FAILED;
         } finally {
             failoverLog.setLevel(level);
+            virtioLog.setLevel(virtioLevel);
         }
         if (options.reportDir() != null) {
             try {
@@ -154,14 +173,15 @@ public final class Demo {
         }
     }
 
-    // ------------------------------------------------------------------ the seams: one place per stand-in
+    // ------------------------------------------------------------------ the seams
 
     /**
-     * The virtio path. STAND-IN: {@link WireVirtioStandIn}; the vhost-user device with our {@code VirtioNetPort}
-     * (server mode) replaces it here.
+     * The virtio path: the guest's {@code VirtioNetPort} (server mode) and each host's vhost-user device
+     * ({@link VhostUserRig}); the hand-over is reported on the timeline as a host event.
      */
-    private static VirtioRig virtioRig(Guest guest, PacketPool hostPool) {
-        return new WireVirtioStandIn(GUEST_MAC, guest.registry(), hostPool, WireVirtioStandIn.DEFAULT_HAND_OVER_NANOS);
+    private static VirtioRig virtioRig(Guest guest, PacketPool hostPool, Timeline timeline) {
+        return new VhostUserRig(GUEST_MAC, guest.registry(), guest.pool(), hostPool,
+                (nanoTime, type, data) -> timeline.post(nanoTime, "host", type, data));
     }
 
     /** The host-side sequence: slave-virtio's migration state machine, driving the demo's hosts. */
@@ -185,7 +205,8 @@ public final class Demo {
         PacketPool guestPool = PacketPool.create("demo-guest", POOL_BUFFERS);
         PacketPool hostPool = PacketPool.create("demo-hosts", POOL_BUFFERS);
         long rate = options.ratePps();
-        Guest guest = new Guest(GUEST_MAC, PEER_MAC, guestPool, rate, GRACEFUL_DRAIN_NANOS);
+        Guest guest = new Guest(GUEST_MAC, PEER_MAC, guestPool, rate, options.real() ? REAL_GRACEFUL_DRAIN_NANOS
+                : FailoverOptions.DEFAULT_GRACEFUL_DRAIN_NANOS);
         List<String> vethNames = new ArrayList<>();
         List<AutoCloseable> toClose = new ArrayList<>();
         Thread cleanupHook = null;
@@ -199,6 +220,7 @@ public final class Demo {
         DirectionCounts toGuest;
         long[] perPath = new long[PATHS.size()];
         long receiveDrops = 0;
+        Map<String, Object> echoSummary = null;
         String vfKind = options.real() ? "veth pairs, AF_PACKET on both ends" : "in-memory wire pairs";
         try {
             if (options.real()) {
@@ -207,7 +229,8 @@ public final class Demo {
             }
             AutoCloseable listening = guest.addListener(e -> onGuestEvent(e));
             toClose.add(listening);
-            rig = virtioRig(guest, hostPool);
+            rig = virtioRig(guest, hostPool, timeline);
+            toClose.add(watchStandby(guest, rig.guestPortName()));
             Vf srcVf = vf(options.real(), "src-vf", "tpsrcvf", "s", MacAddress.parse("02:00:00:00:5f:01"), guest,
                     hostPool, vethNames);
             Vf dstVf = vf(options.real(), "dst-vf", "tpdstvf", "d", MacAddress.parse("02:00:00:00:df:01"), guest,
@@ -222,11 +245,15 @@ public final class Demo {
             guest.boot();
             FailoverPort fp = guest.awaitFailoverPort(WAIT_NANOS);
             peer = new Peer(List.of(srcVf.hostPort(), rig.source().hostPort(), dstVf.hostPort(),
-                    rig.target().hostPort()), PEER_MAC, GUEST_MAC, hostPool, rate,
+                    rig.target().hostPort()), PEER_MAC, GUEST_MAC, hostPool, rate, echo() ? ECHO : null,
                     (path, what) -> timeline.post(System.nanoTime(), "peer", "LEARNED",
                             ordered("mac", GUEST_MAC.toString(), "path", path, "from", what)));
             peer.start();
-            guest.startApplication();
+            if (echo()) {
+                guest.startEchoService(ECHO_SERVICE);
+            } else {
+                guest.startApplication();
+            }
 
             HostOperations ops = new DemoHostOperations(guest);
             HostMigration sequence = migration(ops, source, target, options.surprise(), timeline);
@@ -256,14 +283,26 @@ public final class Demo {
             peer.stopGenerating();
             Peer p = peer;
             long[] lastSeen = {-1, 0};
-            watch(() -> !settled(guest, p, lastSeen), TimeUnit.SECONDS.toNanos(3), peer, guest);
+            watch(() -> !settled(guest, p, lastSeen, echo()), TimeUnit.SECONDS.toNanos(3), peer, guest);
             guest.stopApplication();
             peer.stop();
             sample(peer, guest, true);
             progressDone();
             printEvents(true);
-            toNetwork = DirectionCounts.of("guest->network", guest.sender(), peer.received(), guest.unsent());
-            toGuest = DirectionCounts.of("network->guest", peer.sender(), guest.received(), peer.unsent());
+            if (echo()) {
+                // requests: sent by the peer, counted as they reach the guest's pipeline; replies: counted at the
+                // peer against the same numbers (a request lost on the way in is a reply lost too)
+                toNetwork = DirectionCounts.of("replies->peer", peer.sender(), peer.received(), peer.unsent());
+                toGuest = DirectionCounts.of("requests->guest", peer.sender(), guest.received(), peer.unsent());
+                echoSummary = echoSummary(guest);
+                if (!guest.channelOpenThroughout()) {
+                    problems.add("the guest's Netty channel closed during the run: "
+                            + guest.channel().closeCause());
+                }
+            } else {
+                toNetwork = DirectionCounts.of("guest->network", guest.sender(), peer.received(), guest.unsent());
+                toGuest = DirectionCounts.of("network->guest", peer.sender(), guest.received(), peer.unsent());
+            }
             for (int i = 0; i < perPath.length; i++) {
                 perPath[i] = peer.rxFrames(i) + peer.txFrames(i);
             }
@@ -324,17 +363,19 @@ public final class Demo {
         DemoResult result = new DemoResult(options.surprise() ? "surprise" : "graceful", vfKind,
                 rig == null ? "" : rig.describe(), "host sequence: MigrationSequence (slave-virtio)", options.ratePps(), options.phaseNanos(), PATHS, events, timeline.samples(), toNetwork, toGuest,
                 perPath, receiveDrops, DemoResult.switchovers(events), DemoResult.virtioOnlyNanos(events),
-                o == null ? "none" : o.name(), problems, System.nanoTime() - start);
+                o == null ? "none" : o.name(), echoSummary, problems, System.nanoTime() - start);
         summary(result);
         return result;
     }
 
-    private static boolean settled(Guest guest, Peer peer, long[] last) {
+    private static boolean settled(Guest guest, Peer peer, long[] last, boolean echo) {
         if (guest.sender().backlog() != 0 || peer.sender().backlog() != 0) {
             return false;
         }
         long arrived = guest.received().unique() + peer.received().unique();
-        if (arrived == guest.sender().sent() + peer.sender().sent()) {
+        // echo: every request arrives at the guest and its reply at the peer
+        long expected = echo ? 2 * peer.sender().sent() : guest.sender().sent() + peer.sender().sent();
+        if (arrived == expected) {
             return true; // everything arrived
         }
         long now = System.nanoTime();
@@ -344,6 +385,34 @@ public final class Demo {
             return false;
         }
         return now - last[1] > TimeUnit.MILLISECONDS.toNanos(300); // nothing more arrives
+    }
+
+    private boolean echo() {
+        return DemoOptions.APP_UDP_ECHO.equals(options.app());
+    }
+
+    private static int ipv4(int a, int b, int c, int d) {
+        return a << 24 | b << 16 | c << 8 | d;
+    }
+
+    /** What the echo application did: its handlers' counts and its channel's. */
+    private static Map<String, Object> echoSummary(Guest guest) {
+        EchoService.Handlers h = guest.handlers();
+        TwinportChannelStats st = guest.channel().stats();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("app", DemoOptions.APP_UDP_ECHO);
+        m.put("service", ECHO_SERVICE.toString());
+        m.put("answered_udp", h.udp().answered());
+        m.put("answered_icmp", h.icmp().answered());
+        m.put("answered_arp", h.arp().answered());
+        m.put("unanswered", h.unanswered().dropped());
+        m.put("channel_rx", st.rxFrames());
+        m.put("channel_rx_zero_copy", st.rxZeroCopy());
+        m.put("channel_tx", st.txFrames());
+        m.put("channel_tx_zero_copy", st.txZeroCopy());
+        m.put("channel_tx_blocked", st.txBlocked());
+        m.put("channel_open_throughout", guest.channelOpenThroughout());
+        return m;
     }
 
     private static void check(Throwable t, String what, List<String> problems) {
@@ -377,6 +446,19 @@ public final class Demo {
         for (long left = nanos; left > 0; left = end - System.nanoTime()) {
             TimeUnit.NANOSECONDS.sleep(left);
         }
+    }
+
+    /**
+     * Puts the standby's own port events on the timeline: its link (down while no host's device serves it, during
+     * the hand-over) and its device's announce requests.
+     */
+    private AutoCloseable watchStandby(Guest guest, String standby) {
+        return guest.registry().addListener(e -> {
+            if (e.port().name().equals(standby) && e.type() != PortEventType.NEW
+                    && e.type() != PortEventType.REMOVED) {
+                timeline.post(e.nanoTime(), "guest", e.type().name(), ordered("port", standby));
+            }
+        });
     }
 
     private void onGuestEvent(FailoverEvent e) {
@@ -496,15 +578,21 @@ public final class Demo {
             out.println(Json.write(ordered("demo", ordered("mode", options.surprise() ? "surprise" : "graceful",
                     "guest_mac", GUEST_MAC.toString(), "rate_pps", options.ratePps(), "phase_s",
                     seconds(options.phaseNanos()), "vfs", vfKind, "virtio", virtio, "host_sequence",
-                    "MigrationSequence (slave-virtio)", "paths", PATHS))));
+                    "MigrationSequence (slave-virtio)", "app", options.app() == null ? "frames" : options.app(),
+                    "paths", PATHS))));
             return;
         }
         out.printf(Locale.ROOT, "twinport demo: live migration of a guest on a failover port (%s)%n", mode);
-        out.printf(Locale.ROOT, "  guest MAC %s, %,d frames/s each way, phases of %s%n", GUEST_MAC,
-                options.ratePps(), fmtSeconds(options.phaseNanos()));
+        out.printf(Locale.ROOT, "  guest MAC %s, %,d %s, phases of %s%n", GUEST_MAC, options.ratePps(),
+                echo() ? "UDP echo requests/s" : "frames/s each way", fmtSeconds(options.phaseNanos()));
         out.printf(Locale.ROOT, "  VFs: %s; %s%n", vfKind, virtio);
         out.printf(Locale.ROOT, "  host sequence: slave-virtio's MigrationSequence%s%n", options.surprise()
                 ? " (surprise: its unplug request is not passed to the guest, the VF is forced out after 1 ms)" : "");
+        if (echo()) {
+            out.printf(Locale.ROOT, "  application: the Netty UDP echo example (EchoService's handlers on a"
+                    + " TwinportChannel over the failover port) as %s; the peer sends numbered UDP echo requests%n",
+                    ECHO_SERVICE);
+        }
         out.printf(Locale.ROOT, "%n      time  who    event%n");
     }
 
@@ -568,9 +656,14 @@ public final class Demo {
         for (int i = 0; i < PATHS.size(); i++) {
             sb.append(String.format(Locale.ROOT, "%s %-6s ", PATHS.get(i), kilo(s.total(i))));
         }
-        sb.append(String.format(Locale.ROOT, "| to network %s/%s, to guest %s/%s (sent/received)",
-                kilo(guest.sender().sent()), kilo(peer.received().unique()), kilo(peer.sender().sent()),
-                kilo(guest.received().unique())));
+        if (echo()) {
+            sb.append(String.format(Locale.ROOT, "| echo requests sent %s, at guest %s, replies %s",
+                    kilo(peer.sender().sent()), kilo(guest.received().unique()), kilo(peer.received().unique())));
+        } else {
+            sb.append(String.format(Locale.ROOT, "| to network %s/%s, to guest %s/%s (sent/received)",
+                    kilo(guest.sender().sent()), kilo(peer.received().unique()), kilo(peer.sender().sent()),
+                    kilo(guest.received().unique())));
+        }
         String line = sb.toString();
         if (tty) {
             out.print("\r" + line + " ".repeat(Math.max(0, progressWidth - line.length())));
@@ -599,6 +692,18 @@ public final class Demo {
         for (DirectionCounts d : List.of(r.toNetwork(), r.toGuest())) {
             out.printf(Locale.ROOT, "  %-16s %,12d %,12d %,8d %,11d %,10d %,8d%n", d.direction(), d.sent(),
                     d.received(), d.lost(), d.duplicated(), d.reordered(), d.unsent());
+        }
+        if (r.app() != null) {
+            DirectionCounts replies = r.toNetwork();
+            Map<String, Object> a = r.app();
+            out.printf(Locale.ROOT, "  udp echo: %,d requests sent, %,d answered, %,d lost, %,d duplicated; handlers:"
+                            + " udp %d, icmp %d, arp %d, unanswered %d%n", replies.sent(), replies.received(),
+                    replies.lost(), replies.duplicated(), a.get("answered_udp"), a.get("answered_icmp"),
+                    a.get("answered_arp"), a.get("unanswered"));
+            out.printf(Locale.ROOT, "  channel: rx %d (zero-copy %d), tx %d (zero-copy %d), tx blocked %d, %s%n",
+                    a.get("channel_rx"), a.get("channel_rx_zero_copy"), a.get("channel_tx"),
+                    a.get("channel_tx_zero_copy"), a.get("channel_tx_blocked"),
+                    Boolean.TRUE.equals(a.get("channel_open_throughout")) ? "open throughout" : "CLOSED");
         }
         for (Map<String, Object> sw : r.switchovers()) {
             out.printf(Locale.ROOT, "  switchover at %.3fs: %s -> %s (%s), every queue moved in %.3f ms%n",

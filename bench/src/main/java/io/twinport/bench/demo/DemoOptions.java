@@ -19,12 +19,18 @@ import java.util.concurrent.TimeUnit;
  * @param phaseNanos  how long each phase lasts (traffic on the source's VF, on virtio while the memory moves, on the
  *                    target's VF)
  * @param json        JSON lines on standard output instead of text
+ * @param app         the guest's application: null for the demo's own numbered frames both ways, or
+ *                    {@value #APP_UDP_ECHO} (the Netty UDP echo example on a {@code TwinportChannel})
  * @param help        print the help and exit
  */
 public record DemoOptions(boolean surprise, boolean real, Path reportDir, long ratePps, long phaseNanos, boolean json,
-                          boolean help) {
+                          String app, boolean help) {
+    /** {@code --app udp-echo}: the guest runs the Netty example's echo service; the peer sends UDP echo requests. */
+    public static final String APP_UDP_ECHO = "udp-echo";
     /** Default {@code --rate}. */
     public static final long DEFAULT_RATE = 200_000;
+    /** Default {@code --rate} with {@code --app udp-echo}: requests per second a Netty echo keeps up with here. */
+    public static final long DEFAULT_ECHO_RATE = 50_000;
     /** Smallest {@code --rate}. */
     public static final long MIN_RATE = 1_000;
     /** Largest {@code --rate}. */
@@ -38,7 +44,8 @@ public record DemoOptions(boolean surprise, boolean real, Path reportDir, long r
 
     /** The options and their meaning, for {@code --help}. */
     public static final String HELP = """
-            usage: twinport demo [--surprise] [--real] [--report DIR] [--rate PPS] [--phase TIME] [--json]
+            usage: twinport demo [--surprise] [--real] [--app udp-echo] [--report DIR] [--rate PPS] [--phase TIME]
+                                 [--json]
 
             A live migration of a guest whose user-space data plane runs on a failover port (a VF as the primary,
             virtio-net as the standby), with an in-process source host, target host and a peer on the "network" that
@@ -49,9 +56,13 @@ public record DemoOptions(boolean surprise, boolean real, Path reportDir, long r
                               host asks the guest to release the VF first and waits (nothing may be lost)
               --real          the VFs are veth pairs with AF_PACKET ports on both ends instead of in-memory wire
                               pairs (needs root and ip from iproute2)
+              --app udp-echo  the guest's application is the Netty UDP echo example (EchoService on a
+                              TwinportChannel over the failover port); the peer sends numbered UDP echo requests
+                              and counts the replies; default: numbered frames both ways
               --report DIR    write DIR/demo.json (events, packets per second per path, counts) and DIR/demo.svg
                               (a chart of packets per second per path, events marked)
-              --rate PPS      frames per second each way, %d to %d (default %d)
+              --rate PPS      frames per second each way, %d to %d (default %d; with --app udp-echo:
+                              requests per second, default %d)
               --phase TIME    length of each phase: on the source's VF, on virtio while the memory moves, on the
                               target's VF; %s to %s (default %s)
               --json          one JSON object per line on standard output (events, samples, the summary last)
@@ -60,7 +71,7 @@ public record DemoOptions(boolean surprise, boolean real, Path reportDir, long r
             Exit status: 0 when the migration completed and nothing was lost or duplicated where nothing may be (with
             --surprise, losses are reported, duplicates are not allowed); 1 otherwise; 2 when the command line is
             refused.
-            """.formatted(MIN_RATE, MAX_RATE, DEFAULT_RATE, Durations.format(MIN_PHASE_NANOS),
+            """.formatted(MIN_RATE, MAX_RATE, DEFAULT_RATE, DEFAULT_ECHO_RATE, Durations.format(MIN_PHASE_NANOS),
             Durations.format(MAX_PHASE_NANOS), Durations.format(DEFAULT_PHASE_NANOS));
 
     /**
@@ -74,9 +85,10 @@ public record DemoOptions(boolean surprise, boolean real, Path reportDir, long r
         boolean surprise = false;
         boolean real = false;
         Path report = null;
-        long rate = DEFAULT_RATE;
+        long rate = -1;
         long phase = DEFAULT_PHASE_NANOS;
         boolean json = false;
+        String app = null;
         boolean help = false;
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < args.length; i++) {
@@ -88,12 +100,12 @@ public record DemoOptions(boolean surprise, boolean real, Path reportDir, long r
                 arg = arg.substring(0, eq);
             }
             boolean takesValue = switch (arg) {
-                case "--report", "--rate", "--phase" -> true;
+                case "--report", "--rate", "--phase", "--app" -> true;
                 case "--surprise", "--real", "--json", "--help", "-h" -> false;
                 default -> {
                     if (arg.startsWith("-")) {
                         throw new IllegalArgumentException("unknown option '" + arg + "'; options: --surprise, "
-                                + "--real, --report DIR, --rate PPS, --phase TIME, --json, --help");
+                                + "--real, --app udp-echo, --report DIR, --rate PPS, --phase TIME, --json, --help");
                     }
                     throw new IllegalArgumentException("unexpected argument '" + arg + "': the demo takes options "
                             + "only (demo --help)");
@@ -122,15 +134,25 @@ public record DemoOptions(boolean surprise, boolean real, Path reportDir, long r
                 case "--report" -> report = path(arg, value);
                 case "--rate" -> rate = rate(arg, value);
                 case "--phase" -> phase = phase(arg, value);
+                case "--app" -> {
+                    if (!APP_UDP_ECHO.equals(value)) {
+                        throw bad(arg, value);
+                    }
+                    app = value;
+                }
                 default -> throw new IllegalStateException("option " + arg);
             }
         }
-        return new DemoOptions(surprise, real, report, rate, phase, json, help);
+        if (rate < 0) {
+            rate = app == null ? DEFAULT_RATE : DEFAULT_ECHO_RATE;
+        }
+        return new DemoOptions(surprise, real, report, rate, phase, json, app, help);
     }
 
     private static String expected(String option) {
         return switch (option) {
             case "--report" -> "a directory (created if missing)";
+            case "--app" -> "an application: " + APP_UDP_ECHO;
             case "--rate" -> "frames per second each way, an integer in [" + MIN_RATE + ", " + MAX_RATE + "]";
             case "--phase" -> "a duration in [" + Durations.format(MIN_PHASE_NANOS) + ", "
                     + Durations.format(MAX_PHASE_NANOS) + "]: " + Durations.FORM;

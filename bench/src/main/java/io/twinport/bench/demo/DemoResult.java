@@ -1,6 +1,7 @@
 package io.twinport.bench.demo;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,7 @@ import java.util.Map;
  * @param switchovers     the guest's switchovers: t (s), from, to, reason, switch_ns
  * @param virtioOnlyNanos from the switch to the standby to the switch back to a VF, or -1
  * @param outcome         the migration's outcome ({@code COMPLETED}, {@code FAILED}, {@code none})
+ * @param app             with {@code --app}: the application's own counts (handlers, channel); else null
  * @param problems        why the run failed (empty: it did not)
  * @param totalNanos      how long it ran
  */
@@ -31,7 +33,7 @@ public record DemoResult(String mode, String vfs, String virtio, String hostSequ
                          List<String> paths, List<Timeline.Event> events, List<Timeline.Sample> samples,
                          DirectionCounts toNetwork, DirectionCounts toGuest, long[] framesPerPath, long receiveDrops,
                          List<Map<String, Object>> switchovers, long virtioOnlyNanos, String outcome,
-                         List<String> problems, long totalNanos) {
+                         Map<String, Object> app, List<String> problems, long totalNanos) {
     /** Copies the lists. */
     public DemoResult {
         paths = List.copyOf(paths);
@@ -40,6 +42,7 @@ public record DemoResult(String mode, String vfs, String virtio, String hostSequ
         framesPerPath = framesPerPath.clone();
         switchovers = List.copyOf(switchovers);
         problems = List.copyOf(problems);
+        app = app == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(app));
     }
 
     /**
@@ -92,6 +95,9 @@ public record DemoResult(String mode, String vfs, String virtio, String hostSequ
         m.put("problems", problems);
         m.put("to_network", toNetwork.toJson());
         m.put("to_guest", toGuest.toJson());
+        if (app != null) {
+            m.put("app", app);
+        }
         m.put("switchovers", switchovers);
         m.put("virtio_only_ns", virtioOnlyNanos);
         Map<String, Object> perPath = new LinkedHashMap<>();

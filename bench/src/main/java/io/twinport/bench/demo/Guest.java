@@ -1,11 +1,20 @@
 package io.twinport.bench.demo;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.twinport.bench.example.EchoService;
 import io.twinport.failover.FailoverListener;
 import io.twinport.failover.FailoverManager;
 import io.twinport.failover.FailoverOptions;
 import io.twinport.failover.FailoverPort;
 import io.twinport.mem.Packet;
 import io.twinport.mem.PacketPool;
+import io.twinport.netty.IdleStrategy;
+import io.twinport.netty.TwinportChannel;
+import io.twinport.netty.TwinportIoHandler;
 import io.twinport.policy.MacAddress;
 import io.twinport.policy.config.TwinportConfig;
 import io.twinport.port.PortConfig;
@@ -42,6 +51,10 @@ public final class Guest implements AutoCloseable {
     private volatile int unsent = -1;
     private FailoverPort port;
     private Thread app;
+    private EventLoopGroup group;
+    private volatile TwinportChannel channel;
+    private EchoService.Handlers handlers;
+    private boolean channelOpenThroughout;
 
     /**
      * @param mac              the guest's MAC (the standby's and the VF's)
@@ -139,6 +152,51 @@ public final class Guest implements AutoCloseable {
     }
 
     /**
+     * Runs a Netty application instead of the application thread: {@code service}'s handlers
+     * ({@link EchoService#install}: ARP, ICMP echo, UDP echo) on a {@link TwinportChannel} over the failover port, on
+     * one event loop. A handler in front of them counts the numbered UDP echo requests that reach the guest
+     * ({@link #received()}); the guest sends nothing of its own.
+     *
+     * @param service what the application answers as
+     * @throws InterruptedException if interrupted while registering the channel
+     */
+    public void startEchoService(EchoService service) throws InterruptedException {
+        group = new MultiThreadIoEventLoopGroup(1, TwinportIoHandler.newFactory(IdleStrategy.backoff()));
+        TwinportChannel ch = new TwinportChannel(port, pool, registry, 0, 1);
+        int udpPort = service.udpPort();
+        ch.pipeline().addLast("count-requests", new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof ByteBuf f) {
+                    long seq = DemoFrames.udpEchoRequestSequence(f, udpPort);
+                    if (seq >= 0) {
+                        received.onReceive(seq);
+                    }
+                }
+                ctx.fireChannelRead(msg);
+            }
+        });
+        handlers = service.install(ch.pipeline());
+        group.register(ch).sync();
+        channel = ch;
+    }
+
+    /** @return the Netty application's channel ({@link #startEchoService}), or null */
+    public TwinportChannel channel() {
+        return channel;
+    }
+
+    /** @return the Netty application's handlers ({@link #startEchoService}), or null */
+    public EchoService.Handlers handlers() {
+        return handlers;
+    }
+
+    /** @return true if the Netty application's channel was still open when the application stopped */
+    public boolean channelOpenThroughout() {
+        return channelOpenThroughout;
+    }
+
+    /**
      * The host's warning before it unplugs a VF.
      *
      * @param memberName the VF's port name in the guest
@@ -160,6 +218,14 @@ public final class Guest implements AutoCloseable {
      */
     public void stopApplication() throws InterruptedException {
         stop = true;
+        TwinportChannel ch = channel;
+        if (ch != null && group != null && !group.isShuttingDown()) {
+            channelOpenThroughout = ch.isActive();
+            if (!ch.close().await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("guest: the Netty channel did not close within 10 s");
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+        }
         if (app != null) {
             app.join(10_000);
             if (app.isAlive()) {

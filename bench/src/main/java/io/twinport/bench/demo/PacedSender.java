@@ -33,6 +33,7 @@ public final class PacedSender {
 
     private final PacketPool pool;
     private final byte[] template;
+    private final int sequenceOffset;
     private final double framesPerNano;
     private final Packet[] ring;
     private final int mask;
@@ -51,6 +52,22 @@ public final class PacedSender {
      * @param backlogCapacity most frames waiting; a power of two
      */
     public PacedSender(PacketPool pool, byte[] template, long ratePps, int backlogCapacity) {
+        this(pool, template, DemoFrames.OFF_SEQ, ratePps, backlogCapacity);
+    }
+
+    /**
+     * @param pool            where frames are allocated
+     * @param template        the stream's frame ({@link DemoFrames#template}, {@link DemoFrames#udpEchoRequest})
+     * @param sequenceOffset  where in the frame the 64-bit sequence number goes
+     * @param ratePps         frames per second
+     * @param backlogCapacity most frames waiting; a power of two
+     */
+    public PacedSender(PacketPool pool, byte[] template, int sequenceOffset, long ratePps, int backlogCapacity) {
+        if (sequenceOffset < 0 || sequenceOffset + 8 > template.length) {
+            throw new IllegalArgumentException("sequence offset " + sequenceOffset + ": expected 0 to "
+                    + (template.length - 8) + " for a " + template.length + "-byte frame");
+        }
+        this.sequenceOffset = sequenceOffset;
         if (Integer.bitCount(backlogCapacity) != 1) {
             throw new IllegalArgumentException("backlog " + backlogCapacity + ": expected a power of two");
         }
@@ -97,7 +114,7 @@ public final class PacedSender {
                 allocFailures.setOpaque(allocFailures.getPlain() + 1); // opaque: read by the progress line
                 break;
             }
-            DemoFrames.fill(p, template, next + made);
+            DemoFrames.fill(p, template, sequenceOffset, next + made);
             ring[(int) ((next + made) & mask)] = p;
             made++;
         }

@@ -33,6 +33,7 @@ public final class Peer {
 
     private final List<HostPort> paths;
     private final long guestMac;
+    private final int echoPort;
     private final PacedSender sender;
     private final SequenceTracker received = new SequenceTracker(Guest.WINDOW);
     private final AtomicLongArray rxFrames;
@@ -56,10 +57,31 @@ public final class Peer {
      */
     public Peer(List<HostPort> paths, MacAddress peerMac, MacAddress guestMac, PacketPool pool, long ratePps,
                 BiConsumer<String, String> onLearned) {
+        this(paths, peerMac, guestMac, pool, ratePps, null, onLearned);
+    }
+
+    /**
+     * A peer that sends numbered UDP echo requests ({@link DemoFrames#udpEchoRequest}) to the guest's echo service
+     * instead of the demo's frames, and counts the numbered replies in {@link #received()}.
+     *
+     * @param paths     every host-side port, in the order of the per-path counters
+     * @param peerMac   the peer's own MAC
+     * @param guestMac  the guest's MAC
+     * @param pool      the network side's packet memory
+     * @param ratePps   requests per second
+     * @param echo      the peer's and the service's IPv4 addresses and UDP ports; null: the demo's own frames
+     * @param onLearned as for the other constructor
+     */
+    public Peer(List<HostPort> paths, MacAddress peerMac, MacAddress guestMac, PacketPool pool, long ratePps,
+                Echo echo, BiConsumer<String, String> onLearned) {
         this.paths = List.copyOf(paths);
         this.guestMac = guestMac.toLong();
-        this.sender = new PacedSender(pool, DemoFrames.template(guestMac, peerMac, DemoFrames.STREAM_TO_GUEST), ratePps,
-                BACKLOG);
+        this.echoPort = echo == null ? -1 : echo.servicePort();
+        this.sender = echo == null
+                ? new PacedSender(pool, DemoFrames.template(guestMac, peerMac, DemoFrames.STREAM_TO_GUEST), ratePps,
+                        BACKLOG)
+                : new PacedSender(pool, DemoFrames.udpEchoRequest(guestMac, peerMac, echo.peerIp(), echo.serviceIp(),
+                        echo.peerPort(), echo.servicePort()), DemoFrames.UDP_OFF_SEQ, ratePps, BACKLOG);
         this.rxFrames = new AtomicLongArray(paths.size());
         this.txFrames = new AtomicLongArray(paths.size());
         this.onLearned = onLearned;
@@ -98,7 +120,8 @@ public final class Peer {
                                 Packet p = rx[k];
                                 if (DemoFrames.sourceMac(p) == guestMac) {
                                     at[0] = i; // a learning switch: the last frame from the MAC says where it is
-                                    boolean announcement = DemoFrames.etherType(p) != DemoFrames.ETHERTYPE;
+                                    int type = DemoFrames.etherType(p);
+                                    boolean announcement = type == DemoFrames.ETHERTYPE_RARP || type == 0x0806;
                                     if (streakPath[0] != i) {
                                         streakPath[0] = i;
                                         streakSince[0] = System.nanoTime();
@@ -109,8 +132,15 @@ public final class Peer {
                                         learned.setRelease(i); // release: after the counters it was learned from
                                         onLearned.accept(ports[i].path(), what(p));
                                     }
-                                    if (DemoFrames.stream(p) == DemoFrames.STREAM_TO_NETWORK) {
-                                        received.onReceive(DemoFrames.sequence(p));
+                                    if (echoPort < 0) {
+                                        if (DemoFrames.stream(p) == DemoFrames.STREAM_TO_NETWORK) {
+                                            received.onReceive(DemoFrames.sequence(p));
+                                        }
+                                    } else {
+                                        long seq = DemoFrames.udpEchoReplySequence(p, echoPort);
+                                        if (seq >= 0) {
+                                            received.onReceive(seq);
+                                        }
                                     }
                                 }
                                 rx[k] = null;
@@ -140,12 +170,24 @@ public final class Peer {
         });
     }
 
+    /**
+     * The UDP echo the peer talks to.
+     *
+     * @param peerIp      the peer's IPv4 address, network order
+     * @param peerPort    the peer's UDP port
+     * @param serviceIp   the guest's echo service's address
+     * @param servicePort its UDP port
+     */
+    public record Echo(int peerIp, int peerPort, int serviceIp, int servicePort) {
+    }
+
     private static String what(Packet p) {
         int type = DemoFrames.etherType(p);
         return switch (type) {
             case DemoFrames.ETHERTYPE_RARP -> "RARP";
             case 0x0806 -> "ARP";
             case DemoFrames.ETHERTYPE -> "traffic";
+            case 0x0800 -> "UDP echo replies";
             default -> String.format("EtherType 0x%04x", type);
         };
     }

@@ -23,7 +23,8 @@ public interface VirtioPath {
 
     /**
      * Stops this device and moves its ring state to {@code target}'s device, which then serves the guest (the
-     * MIGRATING step). While neither serves, the guest's TX is refused (its rings fill) and nothing reaches it.
+     * MIGRATING step); returns once it does. While neither serves, the guest's TX is refused (its rings fill) and
+     * nothing reaches it.
      *
      * @param target the target host's path
      * @throws IllegalStateException if this path does not serve the guest
@@ -32,8 +33,7 @@ public interface VirtioPath {
 
     /**
      * Makes the guest's MAC known on this path after a migration: the device asks the guest to announce itself
-     * (VIRTIO_NET_S_ANNOUNCE) where the guest negotiated GUEST_ANNOUNCE, else announces on its behalf (a RARP from
-     * the guest's MAC, as QEMU's self-announce does).
+     * (VIRTIO_NET_S_ANNOUNCE; the guest's failover port sends the RARPs).
      *
      * @return what was done, for the timeline
      */

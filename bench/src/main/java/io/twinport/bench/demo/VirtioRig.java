@@ -5,8 +5,8 @@ package io.twinport.bench.demo;
  * offering STANDBY and the guest's MAC), the source host's path (serving from the start) and the target host's
  * (serving after the hand-over).
  *
- * <p>The demo names one implementation, {@link WireVirtioStandIn}, in one place ({@code Demo}); the real vhost-user
- * device with our {@code VirtioNetPort} in server mode replaces it there.
+ * <p>The demo's is {@link VhostUserRig}: our {@code VirtioNetPort} in server mode as the guest's driver, a
+ * {@code VhostUserPort} per host as its device.
  */
 public interface VirtioRig extends AutoCloseable {
     /** @return the guest-side port's name */

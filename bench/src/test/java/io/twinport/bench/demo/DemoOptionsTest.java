@@ -24,7 +24,16 @@ class DemoOptionsTest {
         assertEquals(DemoOptions.DEFAULT_RATE, o.ratePps());
         assertEquals(DemoOptions.DEFAULT_PHASE_NANOS, o.phaseNanos());
         assertFalse(o.json());
+        assertNull(o.app());
         assertFalse(o.help());
+    }
+
+    @Test
+    void theUdpEchoAppHasItsOwnDefaultRate() {
+        DemoOptions o = DemoOptions.parse(new String[] {"--app", "udp-echo"});
+        assertEquals(DemoOptions.APP_UDP_ECHO, o.app());
+        assertEquals(DemoOptions.DEFAULT_ECHO_RATE, o.ratePps());
+        assertEquals(20_000, DemoOptions.parse(new String[] {"--app=udp-echo", "--rate", "20000"}).ratePps());
     }
 
     @Test
@@ -44,8 +53,10 @@ class DemoOptionsTest {
 
     @Test
     void refusalsNameTheOptionAndWhatWasExpected() {
-        assertEquals("unknown option '--fast'; options: --surprise, --real, --report DIR, --rate PPS, --phase TIME,"
-                + " --json, --help", refusal("--fast"));
+        assertEquals("unknown option '--fast'; options: --surprise, --real, --app udp-echo, --report DIR, --rate PPS,"
+                + " --phase TIME, --json, --help", refusal("--fast"));
+        assertEquals("--app: bad value 'http': expected an application: udp-echo", refusal("--app", "http"));
+        assertEquals("--app needs a value: an application: udp-echo", refusal("--app"));
         assertEquals("unexpected argument 'now': the demo takes options only (demo --help)", refusal("now"));
         assertEquals("--rate: bad value '10': expected frames per second each way, an integer in [1000, 2000000]",
                 refusal("--rate", "10"));

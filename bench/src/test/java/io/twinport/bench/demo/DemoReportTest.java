@@ -46,9 +46,9 @@ class DemoReportTest {
         samples.add(timeline.sample(200_000_000L, new long[] {100, 200}, new long[] {50, 100}));
         DirectionCounts toNetwork = new DirectionCounts("guest->network", 1000, 1000, 0, 0, 3, 0, 0);
         DirectionCounts toGuest = new DirectionCounts("network->guest", 900, 900, 0, 0, 0, 0, 0);
-        return new DemoResult("graceful", "wire", "stand-in", "stand-in", 1000, 1_000_000_000L, paths, events,
-                samples, toNetwork, toGuest, new long[] {150, 300}, 0, DemoResult.switchovers(events),
-                DemoResult.virtioOnlyNanos(events), "COMPLETED", List.of(), 3_000_000_000L);
+        return new DemoResult("graceful", "wire", "vhost-user", "MigrationSequence", 1000, 1_000_000_000L, paths,
+                events, samples, toNetwork, toGuest, new long[] {150, 300}, 0, DemoResult.switchovers(events),
+                DemoResult.virtioOnlyNanos(events), "COMPLETED", null, List.of(), 3_000_000_000L);
     }
 
     @Test

@@ -2,6 +2,8 @@ package io.twinport.virtio.device;
 
 import io.twinport.mem.PacketPool;
 import io.twinport.port.PortConfig;
+import io.twinport.port.PortEvent;
+import io.twinport.port.PortEventType;
 import io.twinport.registry.PortRegistry;
 import io.twinport.virtio.VirtioNetFeatureBits;
 import io.twinport.virtio.VirtioNetPort;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -122,8 +125,12 @@ class VhostUserPortTest {
     void announceAndLinkChangesReachOurDriverThroughTheBackendChannel() {
         open(VhostUserDeviceOptions.server(SOCK), VirtioUserOptions.client(SOCK), 1);
         Traffic.await(guest::linkUp, "guest link up");
+        List<PortEvent> events = new CopyOnWriteArrayList<>();
+        guest.bindEvents(events::add);
         device.requestAnnounce();
         Traffic.await(() -> guest.xstats().get("announce_requests") == 1, "the guest saw the announce request");
+        Traffic.await(() -> events.stream().anyMatch(e -> e.type() == PortEventType.ANNOUNCE_REQUESTED),
+                "the guest's port posted ANNOUNCE_REQUESTED for its owner (the failover port announces)");
         assertTrue(device.xstats().get("config_changes_signalled") >= 1, "signalled on the back-end channel");
         device.setGuestLinkUp(false);
         Traffic.await(() -> !guest.linkUp(), "guest link down");
