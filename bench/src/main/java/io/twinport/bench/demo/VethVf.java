@@ -1,7 +1,6 @@
 package io.twinport.bench.demo;
 
 import io.twinport.mem.PacketPool;
-import io.twinport.mem.Packet;
 import io.twinport.policy.MacAddress;
 import io.twinport.port.PortConfig;
 import io.twinport.port.PortException;
@@ -36,28 +35,10 @@ public final class VethVf implements Vf {
     private final List<String> created;
     private final List<AfPacketPort> ports = new ArrayList<>();
     private final AfPacketOptions afOptions = AfPacketOptions.parse(Map.of(AfPacketOptions.QUEUES_KEY, "1"));
-    private volatile AfPacketPort hostEnd; // read by the peer's thread
+    private final PluggableHostPort<AfPacketPort> hostPort;
     private AfPacketPort guestEnd;
     private String link;
     private int plugs;
-    private final HostPort hostPort = new HostPort() {
-        @Override
-        public String path() {
-            return path;
-        }
-
-        @Override
-        public int rxBurst(Packet[] pkts, int offset, int max) {
-            AfPacketPort p = hostEnd;
-            return p == null ? 0 : p.rxBurst(0, pkts, offset, max);
-        }
-
-        @Override
-        public int txBurst(Packet[] pkts, int offset, int count) {
-            AfPacketPort p = hostEnd;
-            return p == null ? 0 : p.txBurst(0, pkts, offset, count);
-        }
-    };
 
     /**
      * @param path          the path's name ({@code src-vf})
@@ -74,6 +55,7 @@ public final class VethVf implements Vf {
             throw new IllegalArgumentException("veth tag '" + tag + "': expected 1 to 3 characters");
         }
         this.path = path;
+        this.hostPort = new PluggableHostPort<>(path);
         // tp + tag + 6 hex digits + plug number + g/n: at most 15 characters (IFNAMSIZ - 1)
         this.base = "tp" + tag + String.format(Locale.ROOT, "%06x", ThreadLocalRandom.current().nextInt(1 << 24));
         this.guestMac = guestMac;
@@ -119,7 +101,7 @@ public final class VethVf implements Vf {
         ports.add(host);
         host.configure(PortConfig.DEFAULT.withRingSize(HOST_RING_SIZE));
         host.start();
-        hostEnd = host; // volatile: the peer sees a started port
+        hostPort.plug(host);
         AfPacketPort guest = AfPacketPort.open(g, guestPool, afOptions);
         ports.add(guest);
         link = g;
@@ -157,7 +139,7 @@ public final class VethVf implements Vf {
         if (guestEnd != null) {
             unplug(RemovalReason.CLOSED);
         }
-        hostEnd = null;
+        hostPort.unplug();
         for (AfPacketPort p : ports) {
             try {
                 p.close();

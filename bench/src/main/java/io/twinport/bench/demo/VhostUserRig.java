@@ -1,6 +1,5 @@
 package io.twinport.bench.demo;
 
-import io.twinport.mem.Packet;
 import io.twinport.mem.PacketPool;
 import io.twinport.policy.MacAddress;
 import io.twinport.port.PortConfig;
@@ -192,33 +191,11 @@ public final class VhostUserRig implements VirtioRig {
     /** One host's device for the guest's standby. */
     private final class Side implements VirtioPath {
         private final String path;
-        private volatile VhostUserPort port; // read by the peer's thread once per burst; set once it is started
-        private final HostPort hostPort = new HostPort() {
-            @Override
-            public String path() {
-                return path;
-            }
-
-            @Override
-            public int rxBurst(Packet[] pkts, int offset, int max) {
-                VhostUserPort p = port;
-                return p == null ? 0 : p.rxBurst(0, pkts, offset, max);
-            }
-
-            @Override
-            public int txBurst(Packet[] pkts, int offset, int count) {
-                VhostUserPort p = port;
-                return p == null ? 0 : p.txBurst(0, pkts, offset, count);
-            }
-
-            @Override
-            public String toString() {
-                return path;
-            }
-        };
+        private final PluggableHostPort<VhostUserPort> hostPort;
 
         Side(String path) {
             this.path = path;
+            this.hostPort = new PluggableHostPort<>(path);
         }
 
         void open(VhostUserPort p) {
@@ -229,12 +206,11 @@ public final class VhostUserRig implements VirtioRig {
                 p.close();
                 throw e;
             }
-            port = p;
+            hostPort.plug(p);
         }
 
         void close() {
-            VhostUserPort p = port;
-            port = null;
+            VhostUserPort p = hostPort.unplug();
             if (p != null) {
                 p.close();
             }
@@ -252,31 +228,31 @@ public final class VhostUserRig implements VirtioRig {
 
         @Override
         public boolean serving() {
-            VhostUserPort p = port;
+            VhostUserPort p = hostPort.current();
             return p != null && !p.device().handedOver() && p.device().running();
         }
 
         @Override
         public boolean standbyNegotiated() {
-            VhostUserPort p = port;
+            VhostUserPort p = hostPort.current();
             return p != null && (p.info().features() & VirtioNetFeatureBits.VIRTIO_NET_F_STANDBY) != 0;
         }
 
         @Override
         public void handOverTo(VirtioPath to) {
-            VhostUserPort p = port;
+            VhostUserPort p = hostPort.current();
             if (p == null || p.device().handedOver()) {
                 throw new IllegalStateException(path + ": does not serve the guest; cannot hand over to "
                         + to.path());
             }
-            if (!(to instanceof Side next) || next == this || next.port != null) {
+            if (!(to instanceof Side next) || next == this || next.hostPort.current() != null) {
                 throw new IllegalArgumentException(path + ": cannot hand over to " + to.path());
             }
             long start = System.nanoTime();
             List<VringState> states = p.handOver();
             long stopped = System.nanoTime();
             next.open(VhostUserPort.takeOver(next.path, deviceOptions(), states, hostPool, null));
-            VhostUserPort q = next.port;
+            VhostUserPort q = next.hostPort.current();
             try {
                 await(() -> q.device().runningVrings() == states.size() && q.linkUp(),
                         next.path + " to run the guest's " + states.size() + " vrings");
@@ -296,7 +272,7 @@ public final class VhostUserRig implements VirtioRig {
 
         @Override
         public String announce() {
-            VhostUserPort p = port;
+            VhostUserPort p = hostPort.current();
             if (p == null) {
                 throw new IllegalStateException(path + ": no device serves the guest here; cannot announce");
             }

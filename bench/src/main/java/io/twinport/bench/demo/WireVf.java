@@ -1,6 +1,5 @@
 package io.twinport.bench.demo;
 
-import io.twinport.mem.Packet;
 import io.twinport.policy.MacAddress;
 import io.twinport.port.PortConfig;
 import io.twinport.port.PortException;
@@ -28,26 +27,8 @@ public final class WireVf implements Vf {
     private final MacAddress hostMac;
     private final PortRegistry guestRegistry;
     private final List<WirePort> ends = new ArrayList<>();
-    private volatile WirePort hostEnd; // read by the peer's thread
+    private final PluggableHostPort<WirePort> hostPort;
     private WirePort guestEnd;
-    private final HostPort hostPort = new HostPort() {
-        @Override
-        public String path() {
-            return path;
-        }
-
-        @Override
-        public int rxBurst(Packet[] pkts, int offset, int max) {
-            WirePort b = hostEnd;
-            return b == null ? 0 : b.rxBurst(0, pkts, offset, max);
-        }
-
-        @Override
-        public int txBurst(Packet[] pkts, int offset, int count) {
-            WirePort b = hostEnd;
-            return b == null ? 0 : b.txBurst(0, pkts, offset, count);
-        }
-    };
 
     /**
      * @param path          the path's name ({@code src-vf})
@@ -58,6 +39,7 @@ public final class WireVf implements Vf {
      */
     public WireVf(String path, String pairName, MacAddress guestMac, MacAddress hostMac, PortRegistry guestRegistry) {
         this.path = path;
+        this.hostPort = new PluggableHostPort<>(path);
         this.pairName = pairName;
         this.guestMac = guestMac;
         this.hostMac = hostMac;
@@ -97,7 +79,7 @@ public final class WireVf implements Vf {
         ends.add(pair.a());
         b.configure(PortConfig.DEFAULT.withRingSize(RING_SIZE));
         b.start();
-        hostEnd = b; // volatile: the peer sees a started end
+        hostPort.plug(b);
         guestEnd = pair.a();
         guestRegistry.add(guestEnd);
     }
@@ -118,7 +100,7 @@ public final class WireVf implements Vf {
         if (guestEnd != null) {
             unplug(RemovalReason.CLOSED);
         }
-        hostEnd = null;
+        hostPort.unplug();
         for (WirePort end : ends) {
             closeQuietly(end); // an unplugged end is closed too: that frees what waits in its RX ring
         }
