@@ -11,9 +11,9 @@
 # may lose its CPU to other work); every round is printed. The device's totals are checked against the front-end's.
 #
 # usage: bench/scripts/vhost-vs-dpdk.sh [--duration SECONDS] [--txpkts BYTES] [--rounds N] [--jar PATH]
-#   --jar PATH: run our side as `java -jar PATH` instead of ./twinport (which may rebuild the jar with mvn install)
-# needs: root, dpdk-testpmd (Debian package dpdk-dev), stdbuf, taskset, 2 CPUs, 256 free 2 MB hugepages, a JDK 25
-# (./twinport builds its jar if it is missing or stale).
+#   --jar PATH: the twinport jar to run (default: $TWINPORT_JAR, else bench/target/twinport.jar built with a reactor
+#   build that installs nothing)
+# needs: root, dpdk-testpmd (Debian package dpdk-dev), stdbuf, taskset, 2 CPUs, 256 free 2 MB hugepages, a JDK 25.
 # Leaves nothing behind: the processes it started, their hugepage files, /var/run/dpdk/PREFIX* and the socket are
 # removed on exit, also on Ctrl-C.
 set -euo pipefail
@@ -47,17 +47,17 @@ grep -qs ' /dev/hugepages hugetlbfs ' /proc/mounts || fail "no hugetlbfs at /dev
 free_pages=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 [ "$free_pages" -ge 256 ] || fail "$free_pages free hugepages, 256 needed (echo 512 > /proc/sys/vm/nr_hugepages)"
 [ "$(nproc)" -ge 2 ] || fail "needs 2 CPUs (device on CPU 0, front-end on CPU 1)"
+# the jar: --jar PATH, else $TWINPORT_JAR (results.sh builds once), else a reactor build that installs nothing
+# shellcheck source=lib/common.sh
+. "$root/bench/scripts/lib/common.sh"
 if [ -n "$jar" ]; then
     [ -f "$jar" ] || fail "no jar at $jar (mvn -o -q -B -pl bench -am package -DskipTests builds bench/target/twinport.jar)"
-    java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-    "$java_bin" -version 2>&1 | grep -q 'version "2[5-9]' || fail "$java_bin is not a JDK 25 (set JAVA_HOME)"
-    ours=("$java_bin" --enable-native-access=ALL-UNNAMED -jar "$jar")
 else
-    [ -x "$root/twinport" ] || fail "no launcher at $root/twinport"
-    # builds the jar once, before anything is timed, if the launcher finds it missing or stale
-    "$root/twinport" version >/dev/null
-    ours=("$root/twinport")
+    twinport_bench_jar || fail "cannot build or find the twinport jar"
 fi
+java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+"$java_bin" -version 2>&1 | grep -q 'version "2[5-9]' || fail "$java_bin is not a JDK 25 (set JAVA_HOME)"
+ours=("$java_bin" --enable-native-access=ALL-UNNAMED -jar "$jar")
 
 prefix="twv-vbench-$$"
 sock="/tmp/$prefix.sock"
@@ -175,5 +175,11 @@ echo "(last round: the front-end sent ${sent:-?} frames, twinport's device recei
 ratio=$(awk -v a="$best_ours" -v b="$best_dpdk" 'BEGIN {if (b > 0) printf "%.2fx", a / b; else print "n/a"}')
 printf '\n%-34s %14s %14s %12s\n' "best round" "twinport pps" "DPDK pps" "ours/DPDK"
 printf '%-34s %14s %14s %12s\n' "front-end txonly -> device rxonly" "$best_ours" "$best_dpdk" "$ratio"
+result "vhost.twinport_pps" "$best_ours" pps "best of $rounds rounds"
+result "vhost.dpdk_pps" "$best_dpdk" pps "best of $rounds rounds"
+if [ "$best_dpdk" -gt 0 ] 2>/dev/null; then
+    result "vhost.twinport_over_dpdk" "$(awk -v a="$best_ours" -v b="$best_dpdk" 'BEGIN {printf "%.4f", a / b}')" ratio \
+        "net_virtio_user txonly -> device rxonly, ${txpkts}-byte frames"
+fi
 echo
 echo "ours/DPDK = twinport pps / DPDK pps (1.00x: as fast as DPDK). Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
