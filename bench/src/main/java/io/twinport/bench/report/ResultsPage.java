@@ -594,6 +594,10 @@ public final class ResultsPage {
                 bounds-checked unless the JIT proves it safe), and its packet pool does one CAS per packet to detect \
                 double frees; DPDK's `net_virtio_user` is C, without those checks, and recycles mbufs through a \
                 per-core cache. The JVM's JIT also needs warm-up that the first seconds of each run include.
+                - **vhost-user device** (`vhost`): per frame the guest sends, the device checks the descriptor chain \
+                (index range, length, loops), translates each guest address through the region table, and copies \
+                the frame into a host pool buffer through the FFM API; DPDK's `net_vhost` does the same copy in C \
+                without the per-access bounds checks.
                 - **failover port** (`bond-overhead`): RX asks the standby too whenever the primary returned less than \
                 a full burst (so frames in flight on either path are delivered), and it counts packets and bytes and \
                 stamps its port id on every received packet; `net_bonding` mode 1 polls only its primary. At burst 1 \
