@@ -1,5 +1,8 @@
 package io.twinport.fwd;
 
+import io.twinport.policy.MacAddress;
+
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -105,6 +108,38 @@ public final class SpecKey {
     public static SpecKey oneOf(String name, String def, List<String> values, String description) {
         List<String> accepted = List.copyOf(values);
         return new SpecKey(name, def, "one of " + String.join(", ", accepted), description, accepted::contains);
+    }
+
+    /**
+     * A key whose value is a Unix socket path (1 to 107 bytes: {@code sun_path} holds 108 with the NUL).
+     *
+     * @param name        the key
+     * @param description one line for the help text
+     * @return the key, without a default
+     */
+    public static SpecKey socketPath(String name, String description) {
+        return new SpecKey(name, null, "a socket path of 1 to 107 bytes", description, v -> {
+            int n = v.getBytes(StandardCharsets.UTF_8).length;
+            return n >= 1 && n <= 107;
+        });
+    }
+
+    /**
+     * A key whose value is a unicast, non-zero MAC address.
+     *
+     * @param name        the key
+     * @param description one line for the help text
+     * @return the key, without a default
+     */
+    public static SpecKey unicastMac(String name, String description) {
+        return new SpecKey(name, null, "a unicast MAC address such as 02:00:00:00:00:01", description, v -> {
+            try {
+                MacAddress m = MacAddress.parse(v);
+                return !m.isMulticast() && !m.isZero();
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        });
     }
 
     private static Integer parseInt(String v) {

@@ -9,7 +9,6 @@ import io.twinport.policy.MacAddress;
 import io.twinport.port.Port;
 import io.twinport.port.PortConfig;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -38,17 +37,15 @@ public final class VirtioUserPortKind implements PortKind {
     public static final String NAME_KEY = "name";
 
     private static final List<SpecKey> KEYS = List.of(
-            new SpecKey(VirtioUserOptions.PATH, null, "a socket path of 1 to 107 bytes",
-                    "the vhost-user socket (required)", VirtioUserPortKind::validPath),
+            SpecKey.socketPath(VirtioUserOptions.PATH, "the vhost-user socket (required)"),
             SpecKey.integer(VirtioUserOptions.QUEUES, VirtioUserOptions.QUEUES_DEFAULT, 1,
                     VirtioUserOptions.QUEUES_MAX, "queue pairs (max_virtqueue_pairs), the most --queues may use"),
             SpecKey.oneOf(VirtioUserOptions.SERVER, "0", List.of("0", "1"),
                     "1: listen on path; the back-end connects, and reconnects after a restart"),
             SpecKey.oneOf(VirtioUserOptions.FAILOVER, "off", List.of("on", "off"),
                     "on: the device offers VIRTIO_NET_F_STANDBY, as QEMU's virtio-net-pci,failover=on"),
-            new SpecKey(VirtioUserOptions.MAC, null, "a unicast MAC address such as 02:00:00:00:00:01",
-                    "the device's MAC (default: the back-end's config space, else derived from path)",
-                    VirtioUserPortKind::validMac),
+            SpecKey.unicastMac(VirtioUserOptions.MAC,
+                    "the device's MAC (default: the back-end's config space, else derived from path)"),
             SpecKey.powerOfTwo(VirtioUserOptions.QUEUE_SIZE, VirtioUserOptions.QUEUE_SIZE_DEFAULT, 2, 32768,
                     "descriptors per virtqueue"),
             SpecKey.oneOf(VirtioUserOptions.MRG_RXBUF, "1", List.of("0", "1"), "1: accept mergeable RX buffers"),
@@ -56,20 +53,6 @@ public final class VirtioUserPortKind implements PortKind {
 
     /** For {@link java.util.ServiceLoader}. */
     public VirtioUserPortKind() {
-    }
-
-    private static boolean validPath(String v) {
-        int n = v.getBytes(StandardCharsets.UTF_8).length;
-        return n >= 1 && n <= 107;
-    }
-
-    private static boolean validMac(String v) {
-        try {
-            MacAddress m = MacAddress.parse(v);
-            return !m.isMulticast() && !m.isZero();
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 
     @Override

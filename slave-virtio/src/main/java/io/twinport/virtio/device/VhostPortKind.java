@@ -8,7 +8,6 @@ import io.twinport.fwd.SpecKey;
 import io.twinport.policy.MacAddress;
 import io.twinport.port.Port;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -35,36 +34,21 @@ public final class VhostPortKind implements PortKind {
     public static final String NAME_KEY = "name";
 
     private static final List<SpecKey> KEYS = List.of(
-            new SpecKey(VhostUserDeviceOptions.IFACE, null, "a socket path of 1 to 107 bytes",
-                    "the vhost-user socket (required)", VhostPortKind::validPath),
+            SpecKey.socketPath(VhostUserDeviceOptions.IFACE, "the vhost-user socket (required)"),
             SpecKey.integer(VhostUserDeviceOptions.QUEUES, VhostUserDeviceOptions.QUEUES_DEFAULT, 1,
                     VhostUserDeviceOptions.QUEUES_MAX, "queue pairs offered, the most --queues may use"),
             SpecKey.oneOf(VhostUserDeviceOptions.CLIENT, "0", List.of("0", "1"),
                     "1: connect to a front-end that listens on iface, and reconnect; 0: listen on iface"),
             SpecKey.oneOf(VhostUserDeviceOptions.FAILOVER, "off", List.of("on", "off"),
                     "on: offer VIRTIO_NET_F_STANDBY and MAC, as QEMU's virtio-net-pci,failover=on"),
-            new SpecKey(VhostUserDeviceOptions.MAC, null, "a unicast MAC address such as 02:00:00:00:00:01",
-                    "the MAC in the config space (default: derived from iface)", VhostPortKind::validMac),
+            SpecKey.unicastMac(VhostUserDeviceOptions.MAC,
+                    "the MAC in the config space (default: derived from iface)"),
             SpecKey.oneOf(VhostUserDeviceOptions.MRG_RXBUF, "1", List.of("0", "1"),
                     "1: offer mergeable receive buffers"),
             SpecKey.name(NAME_KEY, null, "the port's name (default vhost0, vhost1, ...)"));
 
     /** For {@link java.util.ServiceLoader}. */
     public VhostPortKind() {
-    }
-
-    private static boolean validPath(String v) {
-        int n = v.getBytes(StandardCharsets.UTF_8).length;
-        return n >= 1 && n <= 107;
-    }
-
-    private static boolean validMac(String v) {
-        try {
-            MacAddress m = MacAddress.parse(v);
-            return !m.isMulticast() && !m.isZero();
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 
     @Override
