@@ -816,7 +816,8 @@ public final class VirtioUserDevice implements VirtioNetDevice {
             }
         }
         synchronized (this) {
-            dropConnection();
+            // server mode: stop listening before the back-end sees the connection go, or a back-end that reconnects
+            // at once (a client-mode device does) lands in the dying socket's backlog
             if (listenSocket != null) {
                 listenSocket.close();
                 try {
@@ -825,6 +826,7 @@ public final class VirtioUserDevice implements VirtioNetDevice {
                     LOG.log(Level.WARNING, "vhost-user " + name + ": " + e.getMessage());
                 }
             }
+            dropConnection();
             closeEventFds();
         }
     }
