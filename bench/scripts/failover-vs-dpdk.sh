@@ -47,15 +47,8 @@ here="$root/bench/scripts"
 . "$here/lib/common.sh"
 die() { echo "failover-vs-dpdk: $*" >&2; exit 1; }
 
-[ "$(id -u)" -eq 0 ] || die "needs root (hugepages for dpdk-testpmd, tap links)"
-command -v dpdk-testpmd >/dev/null 2>&1 || die "no dpdk-testpmd on PATH (Debian package dpdk-dev)"
+missing=$(twinport_testpmd_ready 128) || die "$missing"
 command -v python3 >/dev/null 2>&1 || die "no python3"
-command -v taskset >/dev/null 2>&1 || die "no taskset (util-linux)"
-command -v stdbuf >/dev/null 2>&1 || die "no stdbuf (coreutils)"
-[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (one process per core)"
-grep -qs ' /dev/hugepages hugetlbfs ' /proc/mounts || die "no hugetlbfs at /dev/hugepages"
-free_pages=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-[ "$free_pages" -ge 128 ] || die "$free_pages free hugepages, 128 needed (echo 512 > /proc/sys/vm/nr_hugepages)"
 [ "$DURATION" -ge 5 ] || die "DURATION must be at least 5 s (start-up and the first second are not counted)"
 
 twinport_bench_jar || die "cannot build or find the twinport jar"

@@ -39,17 +39,10 @@ fi
 
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 fail() { echo "vhost-vs-dpdk: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || fail "needs root (hugepages for dpdk-testpmd)"
-command -v dpdk-testpmd >/dev/null 2>&1 || fail "no dpdk-testpmd on PATH (Debian package dpdk-dev)"
-command -v stdbuf >/dev/null 2>&1 || fail "no stdbuf (coreutils)"
-command -v taskset >/dev/null 2>&1 || fail "no taskset (util-linux)"
-grep -qs ' /dev/hugepages hugetlbfs ' /proc/mounts || fail "no hugetlbfs at /dev/hugepages (mount -t hugetlbfs nodev /dev/hugepages)"
-free_pages=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-[ "$free_pages" -ge 256 ] || fail "$free_pages free hugepages, 256 needed (echo 512 > /proc/sys/vm/nr_hugepages)"
-[ "$(nproc)" -ge 2 ] || fail "needs 2 CPUs (device on CPU 0, front-end on CPU 1)"
-# the jar: --jar PATH, else $TWINPORT_JAR (results.sh builds once), else a reactor build that installs nothing
 # shellcheck source=lib/common.sh
 . "$root/bench/scripts/lib/common.sh"
+missing=$(twinport_testpmd_ready 256) || fail "$missing"
+# the jar: --jar PATH, else $TWINPORT_JAR (results.sh builds once), else a reactor build that installs nothing
 if [ -n "$jar" ]; then
     [ -f "$jar" ] || fail "no jar at $jar (mvn -o -q -B -pl bench -am package -DskipTests builds bench/target/twinport.jar)"
 else

@@ -31,21 +31,17 @@ while [ $# -gt 0 ]; do
         *) echo "virtio-vs-dpdk: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
-if [ "$duration" -lt 4 ]; then
-    echo "virtio-vs-dpdk: --duration must be at least 4 s (2 s of warm-up are not counted)" >&2
+if [ "$duration" -lt 6 ]; then
+    # the device's per-second statistics start late and the first two are warm-up: at 4 s none was left to count
+    echo "virtio-vs-dpdk: --duration must be at least 6 s (2 s of warm-up are not counted)" >&2
     exit 2
 fi
 
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 fail() { echo "virtio-vs-dpdk: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || fail "needs root (hugepages for dpdk-testpmd)"
-command -v dpdk-testpmd >/dev/null 2>&1 || fail "no dpdk-testpmd on PATH (Debian package dpdk-dev)"
-command -v stdbuf >/dev/null 2>&1 || fail "no stdbuf (coreutils)"
-command -v taskset >/dev/null 2>&1 || fail "no taskset (util-linux)"
-grep -qs ' /dev/hugepages hugetlbfs ' /proc/mounts || fail "no hugetlbfs at /dev/hugepages (mount -t hugetlbfs nodev /dev/hugepages)"
-free_pages=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-[ "$free_pages" -ge 256 ] || fail "$free_pages free hugepages, 256 needed (echo 512 > /proc/sys/vm/nr_hugepages)"
-[ "$(nproc)" -ge 2 ] || fail "needs 2 CPUs (device on CPU 0, driver on CPU 1)"
+# shellcheck source=lib/common.sh
+. "$root/bench/scripts/lib/common.sh"
+missing=$(twinport_testpmd_ready 256) || fail "$missing"
 
 prefix="twv-bench-$$"
 sock="/tmp/$prefix.sock"
@@ -69,8 +65,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Builds the jar once, before anything is timed (or takes $TWINPORT_JAR); the build's output goes to stderr.
-# shellcheck source=lib/common.sh
-. "$root/bench/scripts/lib/common.sh"
 twinport_bench_jar || fail "cannot build or find the twinport jar"
 
 # start_device MODE: the vhost-user device, non-interactive, stats every second; stdin is a fifo kept open
